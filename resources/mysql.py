@@ -1,0 +1,206 @@
+"""MySQL/MariaDB access over pymysql, directly or through the SSH tunnel.
+
+`Database` is plain Python (used by the CLI, tests and benchmarks); `MySQLResource` is the
+Dagster resource that builds one from `DB_*` / `SSH_*` settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import pymysql
+import pymysql.cursors
+from dagster import ConfigurableResource
+from pydantic import PrivateAttr
+
+from resources.config import DbSettings, TunnelSettings, db_settings_from_env, tunnel_settings_from_env
+
+T = TypeVar("T")
+
+# 2003: can't connect, 2006: server has gone away, 2013: lost connection during query.
+CONNECTION_LOST_CODES = {2003, 2006, 2013}
+ACCESS_DENIED_CODES = {1044, 1045, 1698}
+
+
+class DatabaseUnavailable(RuntimeError):
+    """MySQL could not be reached (after the one reconnect we allow)."""
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    return isinstance(exc, pymysql.err.OperationalError) and bool(exc.args) and exc.args[0] in CONNECTION_LOST_CODES
+
+
+class Database:
+    """Connections to one MySQL database, through one SSH tunnel per process when configured."""
+
+    def __init__(self, settings: DbSettings, tunnel: TunnelSettings | None = None) -> None:
+        self.settings = settings
+        self.tunnel_settings = tunnel
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Database:
+        env = dict(os.environ) if env is None else env
+        return cls(db_settings_from_env(env), tunnel_settings_from_env(env))
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def describe(self) -> str:
+        """Where we connect, without any secret."""
+        s = self.settings
+        where = f"{s.user}@{s.host}:{s.port}/{s.name}"
+        if self.tunnel_settings:
+            t = self.tunnel_settings
+            where += f" via ssh {t.user}@{t.host}:{t.port}"
+        return where
+
+    def _endpoint(self) -> tuple[str, int]:
+        if self.tunnel_settings is None:
+            return self.settings.host, self.settings.port
+        from resources.tunnel import shared_tunnel
+
+        tunnel = shared_tunnel(self.tunnel_settings)
+        return "127.0.0.1", tunnel.local_port
+
+    def _restart_tunnel(self) -> None:
+        if self.tunnel_settings is None:
+            return
+        from resources.tunnel import shared_tunnel
+
+        shared_tunnel(self.tunnel_settings).restart()
+
+    def _connect_once(self, with_database: bool, **overrides: Any) -> pymysql.connections.Connection:
+        s = self.settings
+        host, port = self._endpoint()
+        kwargs: dict[str, Any] = dict(
+            host=host,
+            port=port,
+            user=s.user,
+            password=s.password,
+            charset="utf8mb4",
+            autocommit=False,
+            local_infile=True,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            write_timeout=s.write_timeout,
+            init_command="SET time_zone = '+00:00'",
+        )
+        if with_database:
+            kwargs["database"] = s.name
+        if s.ssl_ca:
+            kwargs["ssl"] = {"ca": s.ssl_ca}
+            kwargs["ssl_verify_cert"] = s.ssl_verify
+        kwargs.update(overrides)
+        return pymysql.connect(**kwargs)
+
+    def connect(self, with_database: bool = True, **overrides: Any) -> pymysql.connections.Connection:
+        """A new connection; a lost tunnel or server is re-established once, then a clear error."""
+        try:
+            return self._connect_once(with_database, **overrides)
+        except pymysql.err.OperationalError as exc:
+            if not is_connection_lost(exc):
+                raise
+            first = exc
+        try:
+            self._restart_tunnel()
+            return self._connect_once(with_database, **overrides)
+        except (pymysql.err.OperationalError, OSError, RuntimeError) as exc:
+            raise DatabaseUnavailable(
+                f"MySQL at {self.describe()} is unreachable (reconnected once, still failing): "
+                f"{first.args[-1] if first.args else first}; then: {exc}"
+            ) from exc
+
+    @contextmanager
+    def connection(self, with_database: bool = True, **overrides: Any) -> Iterator[pymysql.connections.Connection]:
+        conn = self.connect(with_database, **overrides)
+        try:
+            yield conn
+        finally:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - closing a dead connection must not mask the real error
+                pass
+
+    def run(self, work: Callable[[pymysql.connections.Connection], T], with_database: bool = True) -> T:
+        """Run `work` in a fresh connection; if the connection is lost, reconnect once and run it again.
+
+        `work` must be safe to repeat (it runs in its own transaction and commits at its end).
+        """
+        try:
+            with self.connection(with_database) as conn:
+                return work(conn)
+        except pymysql.err.OperationalError as exc:
+            if not is_connection_lost(exc):
+                raise
+            first = exc
+        try:
+            self._restart_tunnel()
+            with self.connection(with_database) as conn:
+                return work(conn)
+        except pymysql.err.OperationalError as exc:
+            if not is_connection_lost(exc):
+                raise
+            raise DatabaseUnavailable(
+                f"MySQL at {self.describe()}: connection lost twice ({first.args[-1]}; then {exc.args[-1]})"
+            ) from exc
+
+    def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
+        def work(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
+            with conn.cursor(pymysql.cursors.DictCursor) as cur:
+                cur.execute(sql, params)
+                rows = list(cur.fetchall())
+            conn.commit()
+            return rows
+
+        return self.run(work)
+
+    def execute(self, sql: str, params: Any = None) -> int:
+        def work(conn: pymysql.connections.Connection) -> int:
+            with conn.cursor() as cur:
+                affected = cur.execute(sql, params)
+            conn.commit()
+            return affected
+
+        return self.run(work)
+
+
+class MySQLResource(ConfigurableResource):
+    """Dagster resource over `Database`. Configure with EnvVar so secrets never render in the UI."""
+
+    host: str = "127.0.0.1"
+    port: int = 3306
+    user: str = "root"
+    password: str = ""
+    database: str = "timesync"
+    ssl_ca: str = ""
+    use_ssh_tunnel: bool = False
+    ssh_host: str = ""
+    ssh_port: int = 22
+    ssh_user: str = ""
+    ssh_private_key_path: str = ""
+    ssh_private_key_passphrase: str = ""
+    ssh_known_hosts: str = ""
+
+    _db: Database | None = PrivateAttr(default=None)
+
+    def get_database(self) -> Database:
+        if self._db is None:
+            settings = DbSettings(
+                host=self.host, port=self.port, user=self.user, password=self.password,
+                name=self.database, ssl_ca=self.ssl_ca or None,
+            )
+            tunnel = None
+            if self.use_ssh_tunnel:
+                tunnel = TunnelSettings(
+                    host=self.ssh_host, port=self.ssh_port, user=self.ssh_user,
+                    private_key_path=self.ssh_private_key_path,
+                    private_key_passphrase=self.ssh_private_key_passphrase or None,
+                    known_hosts=self.ssh_known_hosts or os.path.expanduser("~/.ssh/known_hosts"),
+                    remote_host=self.host, remote_port=self.port,
+                )
+            self._db = Database(settings, tunnel)
+        return self._db
