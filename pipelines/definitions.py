@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+
 from dagster import Definitions
 
+from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
 from pipelines.resources_env import mysql_resource_from_env
 from pipelines.sensors import sync_logs_failure_sensor
+from resources.config import load_companies
 
-defs = Definitions(
-    sensors=[sync_logs_failure_sensor],
-    resources={"mysql": mysql_resource_from_env()},
-)
+VENDOR_MODULES = ("harvest", "forecast", "qbo", "jira")
+
+
+def vendor_specs() -> list[VendorSpec]:
+    specs: list[VendorSpec] = []
+    for name in VENDOR_MODULES:
+        try:
+            module = importlib.import_module(f"pipelines.assets.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pipelines.assets.{name}":
+                raise
+            continue
+        specs.append(module.VENDOR)
+    return specs
+
+
+def build_definitions() -> Definitions:
+    companies = load_companies()
+    partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
+    assets = [a for vendor in vendor_specs() for a in build_vendor_assets(vendor, companies, partitions)]
+    return Definitions(
+        assets=assets,
+        sensors=[sync_logs_failure_sensor],
+        resources={"mysql": mysql_resource_from_env()},
+    )
+
+
+defs = build_definitions()

@@ -61,17 +61,27 @@ class Database:
     def _endpoint(self) -> tuple[str, int]:
         if self.tunnel_settings is None:
             return self.settings.host, self.settings.port
-        from resources.tunnel import shared_tunnel
+        from resources.tunnel import HostKeyError, TunnelError, shared_tunnel
 
-        tunnel = shared_tunnel(self.tunnel_settings)
-        return "127.0.0.1", tunnel.local_port
+        try:
+            return "127.0.0.1", shared_tunnel(self.tunnel_settings).local_port
+        except HostKeyError:
+            raise
+        except TunnelError as exc:
+            # Reported as "can't connect" (2003) so the one-reconnect rule and DatabaseUnavailable apply.
+            raise pymysql.err.OperationalError(2003, f"SSH tunnel unavailable: {exc}") from exc
 
     def _restart_tunnel(self) -> None:
         if self.tunnel_settings is None:
             return
-        from resources.tunnel import shared_tunnel
+        from resources.tunnel import HostKeyError, TunnelError, shared_tunnel
 
-        shared_tunnel(self.tunnel_settings).restart()
+        try:
+            shared_tunnel(self.tunnel_settings).restart()
+        except HostKeyError:
+            raise
+        except TunnelError as exc:
+            raise pymysql.err.OperationalError(2003, f"SSH tunnel unavailable: {exc}") from exc
 
     def _connect_once(self, with_database: bool, **overrides: Any) -> pymysql.connections.Connection:
         s = self.settings

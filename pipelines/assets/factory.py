@@ -1,0 +1,255 @@
+"""Extraction assets from declarations: every vendor stream becomes one asset per company.
+
+A vendor declares its streams (`StreamSpec`) and how to open its client; this module does the
+rest the same way for all four: company id, a named lock per stream, the `sync_logs` row,
+window / incremental / full requests, staging writes, delete sweeps and run metadata.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    BackfillPolicy,
+    Backoff,
+    Config,
+    DailyPartitionsDefinition,
+    Failure,
+    Jitter,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    asset,
+)
+
+from resources.config import CompanyConnections
+from resources.http import HttpStats, NonRetryableError
+from resources.locks import ensure_company, lock_name, named_lock
+from resources.mysql import Database, MySQLResource
+from resources.staging import StagingTable, StagingWriter, sweep_deleted
+from resources.sync_log import SyncLogs, SyncRun
+
+Mode = Literal["full", "window", "incremental"]
+PARTITION_START = "2025-01-01"
+
+
+def time_partitions(start_date: str = PARTITION_START) -> DailyPartitionsDefinition:
+    """Daily windows; a backfill over a range runs as one run covering the whole range."""
+    return DailyPartitionsDefinition(start_date=start_date, end_offset=1)
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What a stream's fetch is asked for."""
+
+    mode: Mode
+    window: tuple[date, date] | None = None  # inclusive dates
+    updated_since: datetime | None = None  # naive UTC
+
+
+class VendorClient:
+    """What the factory needs of a vendor client: its HTTP statistics."""
+
+    stats: HttpStats
+
+
+Fetch = Callable[[Any, FetchRequest], Iterable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    table: StagingTable
+    fetch: Fetch
+    partitioned: bool = False
+    incremental: bool = False
+    # How a complete listing finds deletes: ids absent from the re-listed window/snapshot.
+    sweep: Literal["window", "snapshot", "none"] = "snapshot"
+    description: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.table.stream
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    system: str
+    streams: tuple[StreamSpec, ...]
+    connection_of: Callable[[CompanyConnections], Any | None]
+    # (connection, progress callback) -> a context manager yielding a client with `.stats`.
+    open_client: Callable[[Any, Callable[[str], None]], AbstractContextManager[Any]]
+    retry_policy: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(max_retries=2, delay=15, backoff=Backoff.EXPONENTIAL,
+                                            jitter=Jitter.PLUS_MINUS)
+    )
+
+
+class StreamRunConfig(Config):
+    """`mode`: auto (partition window, or full for unpartitioned), incremental, window or full."""
+
+    mode: str = "auto"
+    overlap_minutes: int = 10
+
+
+@dataclass
+class StreamOutcome:
+    run: SyncRun
+    request: FetchRequest
+    seconds: float
+    preview: list[dict[str, Any]]
+    stats: HttpStats
+
+
+def partition_window(context: AssetExecutionContext) -> tuple[date, date] | None:
+    if not context.has_partition_key:
+        return None
+    tw = context.partition_time_window
+    return tw.start.date(), (tw.end - timedelta(days=1)).date()
+
+
+def plan_request(spec: StreamSpec, mode: str, window: tuple[date, date] | None,
+                 watermark: datetime | None, overlap: timedelta) -> FetchRequest:
+    if mode == "incremental" and spec.incremental:
+        if watermark is None:
+            return FetchRequest("full")  # first run: nothing to start from
+        return FetchRequest("incremental", updated_since=watermark - overlap)
+    if mode in ("auto", "window") and spec.partitioned and window is not None:
+        return FetchRequest("window", window=window)
+    return FetchRequest("full")
+
+
+def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, spec: StreamSpec, *,
+               mode: str = "auto", window: tuple[date, date] | None = None, run_id: str | None = None,
+               partition_key: str | None = None, overlap: timedelta = timedelta(minutes=10),
+               log: Callable[[str], None] = print) -> StreamOutcome:
+    """Extract one stream of one company into staging; the unit every asset (and bench) runs."""
+    connection = vendor.connection_of(company)
+    if connection is None:
+        raise ValueError(f"company {company.key} has no {vendor.system} connection")
+    started = time.monotonic()
+    company_id = ensure_company(db, company.key, company.name)
+    logs = SyncLogs(db)
+    with named_lock(db, lock_name(db.name, company_id, vendor.system, spec.name)):
+        watermark = logs.last_watermark(company_id, vendor.system, spec.name)
+        request = plan_request(spec, mode, window, watermark, overlap)
+        sync_type = request.mode if request.mode != "full" else "full"
+        start_kwargs: dict[str, Any] = dict(
+            company_id=company_id, system_name=vendor.system, stream=spec.name, sync_type=sync_type,
+            run_id=run_id, partition_key=partition_key, watermark_from=request.updated_since,
+            window_start=datetime.combine(request.window[0], datetime.min.time()) if request.window else None,
+            window_end=datetime.combine(request.window[1], datetime.min.time()) if request.window else None,
+        )
+        with logs.tracked(**start_kwargs) as run, vendor.open_client(connection, log) as client:
+            stats: HttpStats = client.stats
+            try:
+                with StagingWriter(db, spec.table, company_id, run.id) as writer:
+                    pages = 0
+                    for page in spec.fetch(client, request):
+                        writer.add(page)
+                        pages += 1
+                        if pages % 10 == 0:
+                            log(f"{vendor.system}/{company.key}/{spec.name}: {pages} pages, "
+                                f"{writer.result.rows_written + len(page)} records")
+                result = writer.result
+                run.counts.records_processed = result.rows_written + result.quarantined
+                run.counts.quarantined = result.quarantined
+                if spec.sweep == "window" and request.mode == "window":
+                    run.counts.deleted = sweep_deleted(db, spec.table, company_id, run.id, request.window)
+                elif spec.sweep != "none" and request.mode == "full":
+                    run.counts.deleted = sweep_deleted(db, spec.table, company_id, run.id, None)
+                if request.mode in ("full", "incremental"):
+                    newest = result.max_source_updated_at
+                    run.watermark_to = max(filter(None, [newest, watermark]), default=None)
+            finally:
+                run.counts.requests = stats.requests
+                run.counts.throttled = stats.throttled
+    return StreamOutcome(run, request, time.monotonic() - started, result.preview, stats)
+
+
+def preview_markdown(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "(no rows)"
+    import pandas as pd
+
+    frame = pd.DataFrame(rows).astype(str)
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    body = ["| " + " | ".join(v[:40] for v in row) + " |" for row in frame.itertuples(index=False, name=None)]
+    return "\n".join([header, rule, *body])
+
+
+def outcome_metadata(outcome: StreamOutcome) -> dict[str, Any]:
+    counts = outcome.run.counts
+    return {
+        "sync_log_id": outcome.run.id,
+        "mode": outcome.request.mode,
+        "rows": counts.records_processed - counts.quarantined,
+        "quarantined": counts.quarantined,
+        "deleted": counts.deleted,
+        "requests": outcome.stats.requests,
+        "throttled_429": outcome.stats.throttled,
+        "retries": outcome.stats.retries,
+        "rate_limit_wait_s": round(outcome.stats.wait_seconds, 2),
+        "seconds": round(outcome.seconds, 2),
+        "preview": MetadataValue.md(preview_markdown(outcome.preview)),
+    }
+
+
+def stream_asset_key(company: CompanyConnections, system: str, stream: str) -> AssetKey:
+    return AssetKey([company.key, system, stream])
+
+
+def build_stream_asset(vendor: VendorSpec, spec: StreamSpec, company: CompanyConnections,
+                       partitions: DailyPartitionsDefinition) -> AssetsDefinition:
+    @asset(
+        key=stream_asset_key(company, vendor.system, spec.name),
+        group_name=vendor.system,
+        description=spec.description or f"{vendor.system} {spec.name} of {company.name} into {spec.table.name}",
+        partitions_def=partitions if spec.partitioned else None,
+        backfill_policy=BackfillPolicy.single_run() if spec.partitioned else None,
+        pool=f"{vendor.system}-{company.key}",
+        retry_policy=vendor.retry_policy,
+        kinds={vendor.system, "mysql"},
+        tags={"timesync/source": vendor.system, "timesync/company": company.key},
+        metadata={"staging_table": spec.table.name},
+    )
+    def _stream_asset(
+        context: AssetExecutionContext, config: StreamRunConfig, mysql: MySQLResource
+    ) -> MaterializeResult:
+        try:
+            outcome = run_stream(
+                mysql.get_database(), company, vendor, spec, mode=config.mode,
+                window=partition_window(context), run_id=context.run.run_id,
+                partition_key=_partition_label(context), overlap=timedelta(minutes=config.overlap_minutes),
+                log=context.log.info,
+            )
+        except NonRetryableError as exc:
+            # Bad credentials or a bad request: retrying cannot help, so the run fails once.
+            raise Failure(description=str(exc), allow_retries=False) from None
+        return MaterializeResult(metadata=outcome_metadata(outcome))
+
+    return _stream_asset
+
+
+def _partition_label(context: AssetExecutionContext) -> str | None:
+    if not context.has_partition_key:
+        return None
+    keys = context.partition_key_range
+    return keys.start if keys.start == keys.end else f"{keys.start}..{keys.end}"
+
+
+def build_vendor_assets(vendor: VendorSpec, companies: list[CompanyConnections],
+                        partitions: DailyPartitionsDefinition) -> Iterator[AssetsDefinition]:
+    for company in companies:
+        if vendor.connection_of(company) is None:
+            continue
+        for spec in vendor.streams:
+            yield build_stream_asset(vendor, spec, company, partitions)
