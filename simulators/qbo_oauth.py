@@ -71,12 +71,16 @@ class TokenAuthority:
 
     def issue_refresh_token(self, client_id: str, realm: str) -> str:
         """The token a user gets from the consent flow: the start of a rotation chain."""
-        chain = len(self._chain_head) + 1
         token = self._token("AB11")
+        self.add_refresh_token(token, client_id, realm)
+        return token
+
+    def add_refresh_token(self, token: str, client_id: str, realm: str) -> None:
+        """Seed a known refresh token (the one a world's credentials hand to the client)."""
+        chain = len(self._chain_head) + 1
         self._refresh[token] = _Refresh(client_id, realm, chain)
         self._chain_head[chain] = token
         self._chain_refreshes[chain] = 0
-        return token
 
     def issue_access_token(self, client_id: str, realm: str) -> str:
         token = self._token("eyJ")

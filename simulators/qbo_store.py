@@ -39,9 +39,15 @@ Ref = tuple[str, Any]
 @dataclass
 class BaseSource:
     count: int
-    first_id: int
+    first_id: int  # base row i has Id first_id + i, unless ``ids`` lists them
     row: Callable[[int], dict[str, Any]]
     keys: dict[tuple[str, ...], Callable[[int], Any]] = field(default_factory=dict)
+    ids: list[str] | None = None
+
+    @classmethod
+    def of_rows(cls, rows: list[dict[str, Any]]) -> BaseSource:
+        """A small table held as built rows (dimensions, invoices)."""
+        return cls(len(rows), 0, rows.__getitem__, ids=[r["Id"] for r in rows])
 
 
 @dataclass
@@ -60,11 +66,15 @@ class EntityTable:
         self.overlay: dict[str, dict[str, Any]] = {}
         self.deleted: dict[str, str] = {}
         self._touched: list[int] = []  # sorted base indices that left the base
-        self._next_id = base.first_id + base.count + 1000
+        top = max((int(i) for i in base.ids if i.isdigit()), default=0) if base.ids else 0
+        self._next_id = max(base.first_id + base.count, top) + 1000
+        self._id_index = {entity_id: n for n, entity_id in enumerate(base.ids)} if base.ids else None
 
     # --- identity ---------------------------------------------------------------------
 
     def _index(self, entity_id: str) -> int | None:
+        if self._id_index is not None:
+            return self._id_index.get(entity_id)
         if not entity_id.isdigit():
             return None
         i = int(entity_id) - self.base.first_id
@@ -180,7 +190,8 @@ class EntityTable:
             # Inactive list entities are hidden unless the query names Active itself.
             conds = (*conds, Condition(("active",), "=", True))
         lo, hi, residual = self._narrow(conds)
-        natural = query.order_path in (None, LUT_PATH)
+        by_lut = query.order_path == LUT_PATH and LUT_PATH in self.base.keys
+        natural = query.order_path is None or by_lut
         start, limit = query.start_position - 1, query.max_results
         if natural and not residual:
             return self._execute_ranged(query, lo, hi, conds, start, limit)
@@ -231,7 +242,9 @@ class EntityTable:
         for i in range(lo, hi):
             if not self._is_touched(i):
                 row = self.base.row(i)
-                changed.append((self._ts(row["MetaData"]["LastUpdatedTime"]), row))
+                ts = self._ts(row["MetaData"]["LastUpdatedTime"])
+                if ts >= since.timestamp():
+                    changed.append((ts, row))
         for row in self.overlay.values():
             ts = self._ts(row["MetaData"]["LastUpdatedTime"])
             if ts >= since.timestamp():
