@@ -44,8 +44,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
-    """All descendants of `pid` (session processes retitle themselves, so pgrep -f cannot find them)."""
+def _children(pid: int, depth: int | None = None) -> list[int]:
+    """Descendants of `pid`, `depth` levels down or all (sessions retitle themselves: pgrep -f misses them)."""
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -58,12 +58,31 @@ def _children(pid: int) -> list[int]:
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         parents.setdefault(ppid, []).append(int(entry.name))
     found: list[int] = []
-    todo = [pid]
+    todo = [(pid, 0)]
     while todo:
-        for child in parents.get(todo.pop(), []):
+        parent, level = todo.pop()
+        if depth is not None and level >= depth:
+            continue
+        for child in parents.get(parent, []):
             found.append(child)
-            todo.append(child)
+            todo.append((child, level + 1))
     return found
+
+
+def _kill_all(pids: set[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _wait_gone(pids: set[int], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return
+        time.sleep(0.01)
 
 
 def _pgrep(pattern: str) -> list[int]:
@@ -123,16 +142,18 @@ class SshdServer:
 
     def kill(self) -> None:
         """SIGKILL the listener and every session process (connections die without a goodbye)."""
-        pids: set[int] = set(_pgrep(str(self.config)))
+        listeners: set[int] = set(_pgrep(str(self.config)))
         if self.process is not None:
-            pids.add(self.process.pid)
-        for pid in list(pids):
-            pids.update(_children(pid))
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            listeners.add(self.process.pid)
+        # Deepest processes first, so each is reaped by its parent before that parent dies (orphans
+        # would stay zombies where the container's init does not reap).
+        levels = [listeners]
+        while children := {child for pid in levels[-1] for child in _children(pid, depth=1)}:
+            levels.append(children)
+        for level in reversed(levels[1:]):
+            _kill_all(level)
+            _wait_gone(level, timeout=0.5)
+        _kill_all(listeners)
         if self.process is not None:
             self.process.wait(timeout=10)
             self.process = None
