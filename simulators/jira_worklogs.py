@@ -12,36 +12,32 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
+from typing import Any
 
 FEED_PAGE_SIZE = 1000
 DEFAULT_LAG_MS = 60_000
 
 
-@dataclass(frozen=True)
-class WorklogRecord:
-    id: int
-    issue: int  # issue index in the site
-    author: int  # user index in the site
-    started_ms: int
-    seconds: int
-    created_ms: int
-    updated_ms: int
-    comment: str
-    visibility: str | None = None  # group name, when restricted
-    update_author: int | None = None
+Worklog = dict[str, Any]  # the world's ``jira_worklog`` shape (datetimes for started/created/updated)
+
+
+def ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 @dataclass
 class WorklogBase:
-    """Worklog ``i`` of the seeded site; ``updated_ms(i)`` never decreases with ``i``."""
+    """Seeded worklogs: ``record(i)`` builds worklog ``i``; ``order`` lists indices by (updated, id)."""
 
     count: int
     first_id: int
-    record: Callable[[int], WorklogRecord]
-    updated_ms: Callable[[int], int]
-    by_issue: Callable[[int], Sequence[int]]  # base indices of one issue, in created order
+    record: Callable[[int], Worklog]
+    order: Sequence[int]
+    order_updated_ms: Sequence[int]  # updated ms of order[n], non-decreasing
+    by_issue: Callable[[int], Sequence[int]]  # base indices of one issue id, oldest created first
 
 
 @dataclass
@@ -55,7 +51,7 @@ class FeedPage:
 class WorklogStore:
     def __init__(self, base: WorklogBase) -> None:
         self.base = base
-        self.overlay: dict[int, WorklogRecord] = {}  # kept in change order
+        self.overlay: dict[int, Worklog] = {}  # kept in change order
         self.deleted: dict[int, int] = {}  # id -> deletion ms, in deletion order
         self._touched: list[int] = []
         self._next_id = base.first_id + base.count + 100_000
@@ -68,7 +64,7 @@ class WorklogStore:
         pos = bisect.bisect_left(self._touched, i)
         return pos < len(self._touched) and self._touched[pos] == i
 
-    def get(self, worklog_id: int) -> WorklogRecord | None:
+    def get(self, worklog_id: int) -> Worklog | None:
         if worklog_id in self.overlay:
             return self.overlay[worklog_id]
         i = self._index(worklog_id)
@@ -83,36 +79,35 @@ class WorklogStore:
 
     # --- mutations --------------------------------------------------------------------
 
-    def create(self, issue: int, author: int, started_ms: int, seconds: int, comment: str, now_ms: int,
-               visibility: str | None = None) -> WorklogRecord:
-        record = WorklogRecord(self._next_id, issue, author, started_ms, seconds, now_ms, now_ms, comment,
-                               visibility, author)
+    def create(self, record: Worklog, now: datetime) -> Worklog:
+        record = {**record, "id": self._next_id, "index": None, "harvest_entry_id": None,
+                  "created": now, "updated": now}
         self._next_id += 1
-        self.overlay[record.id] = record
+        self.overlay[record["id"]] = record
         return record
 
-    def update(self, worklog_ids: Sequence[int], now_ms: int, **changes: object) -> list[WorklogRecord]:
+    def update(self, worklog_ids: Sequence[int], now: datetime, changes: dict[str, Any]) -> list[Worklog]:
         """Edit one or many worklogs; a bulk edit gives them all one ``updatedTime``."""
         updated = []
         for worklog_id in worklog_ids:
             current = self.get(worklog_id)
             if current is None:
                 continue
-            record = replace(current, updated_ms=now_ms, **changes)  # type: ignore[arg-type]
+            record = {**current, **changes, "updated": now}
             self._leave_base(worklog_id)
             self.overlay.pop(worklog_id, None)
             self.overlay[worklog_id] = record
             updated.append(record)
         return updated
 
-    def delete(self, worklog_ids: Sequence[int], now_ms: int) -> int:
+    def delete(self, worklog_ids: Sequence[int], now: datetime) -> int:
         deleted = 0
         for worklog_id in worklog_ids:
             if self.get(worklog_id) is None:
                 continue
             self._leave_base(worklog_id)
             self.overlay.pop(worklog_id, None)
-            self.deleted[worklog_id] = now_ms
+            self.deleted[worklog_id] = ms(now)
             deleted += 1
         return deleted
 
@@ -121,33 +116,25 @@ class WorklogStore:
 
     # --- reads ------------------------------------------------------------------------
 
-    def for_issue(self, issue: int) -> list[WorklogRecord]:
+    def for_issue(self, issue_id: int) -> list[Worklog]:
         """Every live worklog of one issue, oldest created first."""
-        rows = [self.base.record(i) for i in self.base.by_issue(issue) if not self._is_touched(i)]
-        rows.extend(r for r in self.overlay.values() if r.issue == issue)
-        rows.sort(key=lambda r: (r.created_ms, r.id))
+        rows = [self.base.record(i) for i in self.base.by_issue(issue_id) if not self._is_touched(i)]
+        extra = sorted((r for r in self.overlay.values() if r["issue_id"] == issue_id),
+                       key=lambda r: (r["created"], r["id"]))
+        if extra:
+            rows = sorted(rows + extra, key=lambda r: (r["created"], r["id"]))
         return rows
 
-    def count_for_issue(self, issue: int) -> int:
-        touched = sum(1 for i in self.base.by_issue(issue) if self._is_touched(i))
-        extra = sum(1 for r in self.overlay.values() if r.issue == issue)
-        return len(self.base.by_issue(issue)) - touched + extra
-
     def _updated_stream(self, since: int) -> Iterator[tuple[int, int]]:
-        lo, hi = 0, self.base.count
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.base.updated_ms(mid) >= since:
-                hi = mid
-            else:
-                lo = mid + 1
+        start = bisect.bisect_left(self.base.order_updated_ms, since)
+        order, upd, first = self.base.order, self.base.order_updated_ms, self.base.first_id
 
         def base_part() -> Iterator[tuple[int, int]]:
-            for i in range(lo, self.base.count):
-                if not self._is_touched(i):
-                    yield (self.base.updated_ms(i), self.base.first_id + i)
+            for n in range(start, len(order)):
+                if not self._is_touched(order[n]):
+                    yield (upd[n], first + order[n])
 
-        overlay = sorted((r.updated_ms, r.id) for r in self.overlay.values() if r.updated_ms >= since)
+        overlay = sorted((ms(r["updated"]), r["id"]) for r in self.overlay.values() if ms(r["updated"]) >= since)
         return heapq.merge(base_part(), iter(overlay))
 
     def updated_feed(self, since: int, now_ms: int, lag_ms: int = DEFAULT_LAG_MS,
