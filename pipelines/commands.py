@@ -1,3 +1,11 @@
-"""Commands registered beyond migrate/doctor/simulate (sync, demo, maintain, grant-analyst)."""
+"""Commands registered beyond migrate/doctor/simulate."""
 
 from __future__ import annotations
+
+from pipelines.cli import register
+from pipelines.demo_command import cmd_demo
+from pipelines.sync_command import cmd_sync
+
+register("sync", "run a selection of the sync through Dagster (--all | --source S; --from/--to | --incremental)",
+         cmd_sync)
+register("demo", "start the simulators, sync everything into local MySQL and print what landed", cmd_demo)

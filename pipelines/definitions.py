@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import os
 
-from dagster import Definitions
+from dagster import AssetsDefinition, Definitions
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
+from pipelines.jobs import build_schedules, source_jobs
 from pipelines.resources_env import mysql_resource_from_env
 from pipelines.sensors import sync_logs_failure_sensor
 from resources.config import load_companies
@@ -28,12 +30,17 @@ def vendor_specs() -> list[VendorSpec]:
     return specs
 
 
-def build_definitions() -> Definitions:
+def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = None) -> Definitions:
     companies = load_companies()
     partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
-    assets = [a for vendor in vendor_specs() for a in build_vendor_assets(vendor, companies, partitions)]
+    assets: list[AssetsDefinition] = [
+        a for vendor in vendor_specs() for a in build_vendor_assets(vendor, companies, partitions)
+    ]
+    jobs = source_jobs(partitions)
     return Definitions(
         assets=assets,
+        jobs=[*jobs, *(extra_jobs or [])],
+        schedules=build_schedules(assets, partitions, jobs),
         sensors=[sync_logs_failure_sensor],
         resources={"mysql": mysql_resource_from_env()},
     )
