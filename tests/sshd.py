@@ -165,6 +165,20 @@ class SshdServer:
         self.kill()
         self.start()
 
+    def stall_sessions(self) -> list[int]:
+        """SIGSTOP the session processes (a silent stall: no RST, the listener still accepts)."""
+        pids = _children(self.process.pid) if self.process is not None else []
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    def resume(self, pids: list[int]) -> None:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
     # --- client side ---------------------------------------------------------------------------
 
     def tunnel_settings(

@@ -10,11 +10,13 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pymysql
 import pytest
 
+import resources.tunnel as tunnel_module
 from resources.config import DbSettings, TunnelSettings
 from resources.mysql import Database, DatabaseUnavailable
 from resources.tunnel import (
@@ -212,12 +214,11 @@ def test_killed_tunnel_reconnects_once_then_fails_clearly(sshd: SshdServer, db_n
     assert db.query("SELECT 3 AS three") == [{"three": 3}]
 
     # sshd killed between two queries, and back before the next one: reconnects on that query.
-    port_before = tunnel.local_port
     sshd.kill()
     sshd.start()
     assert db.query("SELECT 4 AS four") == [{"four": 4}]
     assert tunnel.starts == 3
-    assert tunnel.local_port != port_before or tunnel.is_healthy()
+    assert tunnel.is_healthy()
 
     # sshd down for good: a clear DatabaseUnavailable, promptly.
     def work_while_sshd_dies(conn: pymysql.connections.Connection) -> None:
@@ -243,6 +244,26 @@ def test_killed_tunnel_reconnects_once_then_fails_clearly(sshd: SshdServer, db_n
     # And it recovers by itself once sshd is back.
     sshd.start()
     assert db.query("SELECT 7 AS seven") == [{"seven": 7}]
+
+
+def test_stalled_tunnel_times_out_and_reopens_instead_of_hanging(
+    sshd: SshdServer, db_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tunnel_module, "RESTART_DEBOUNCE_S", 0.0)
+    tunnel_settings = sshd.tunnel_settings(remote_host=MYSQL_HOST, remote_port=MYSQL_PORT)
+    db = Database(replace(_db_settings(db_name), read_timeout=2), tunnel_settings)
+    assert db.query("SELECT 1 AS one") == [{"one": 1}]
+    tunnel = shared_tunnel(tunnel_settings)
+    stalled = sshd.stall_sessions()
+    assert stalled
+    try:
+        started = time.monotonic()
+        assert db.query("SELECT 2 AS two") == [{"two": 2}]
+        # One read timeout (2 s), then a new SSH session: sshd's listener still answers.
+        assert time.monotonic() - started < 2 + PROMPT_S
+        assert tunnel.starts == 2
+    finally:
+        sshd.resume(stalled)
 
 
 def test_tunnel_is_reused_within_a_process(sshd: SshdServer, db_name: str) -> None:
