@@ -191,7 +191,10 @@ class SshTunnel:
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Open the tunnel (no-op when already open). Raises `HostKeyError` or `TunnelError`."""
+        """Open the tunnel (no-op once started; `ensure_started` reopens a dead one).
+
+        Raises `HostKeyError` (unknown or changed host key) or `TunnelError`.
+        """
         with self._lock:
             if self._forwarder is not None:
                 return
@@ -227,6 +230,13 @@ class SshTunnel:
     def close(self) -> None:
         with self._lock:
             self._close_forwarder()
+
+    def __enter__(self) -> SshTunnel:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _close_forwarder(self) -> None:
         forwarder, self._forwarder = self._forwarder, None
