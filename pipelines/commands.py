@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pipelines.cli import register
 from pipelines.demo_command import cmd_demo
+from pipelines.maintenance import cmd_maintain
 from pipelines.sync_command import cmd_sync
 
 register("sync", "run a selection of the sync through Dagster (--all | --source S; --from/--to | --incremental)",
          cmd_sync)
 register("demo", "start the simulators, sync everything into local MySQL and print what landed", cmd_demo)
+register("maintain", "housekeeping: expired staging/quarantine rows, archive old sync_logs, analyze tables",
+         cmd_maintain)

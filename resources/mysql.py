@@ -115,9 +115,13 @@ class Database:
             if not is_connection_lost(exc):
                 raise
             first = exc
+        from resources.tunnel import HostKeyError
+
         try:
             self._restart_tunnel()
             return self._connect_once(with_database, **overrides)
+        except HostKeyError:
+            raise
         except (pymysql.err.OperationalError, OSError, RuntimeError) as exc:
             raise DatabaseUnavailable(
                 f"MySQL at {self.describe()} is unreachable (reconnected once, still failing): "

@@ -1,0 +1,3 @@
+DELETE FROM staging_quarantine
+WHERE created_at < %s
+LIMIT %s

@@ -1,0 +1,3 @@
+DELETE FROM {table}
+WHERE staged_at < %s
+LIMIT %s
