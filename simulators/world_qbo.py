@@ -66,10 +66,10 @@ class _Builder:
         self.display: dict[int, str] = {}
 
     def at(self, day: date, seconds: int) -> str:
-        moment = datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(seconds=seconds)
-        return moment.isoformat(timespec="seconds")
+        return self.stamp(datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(seconds=seconds))
 
     def stamp(self, moment: datetime) -> str:
+        moment = min(moment, self.w.base_time - timedelta(hours=1))
         return moment.astimezone(self.tz).replace(microsecond=0).isoformat()
 
     def customers(self) -> list[dict[str, Any]]:
@@ -97,7 +97,8 @@ class _Builder:
         for proj in w.projects:
             parent = w.clients[proj["client_index"]]
             name = f"{proj['code']} {proj['name']}" if proj["qbo_name_has_code"] else proj["name"]
-            created = self.stamp(proj["created_at"])
+            made = proj["created_at"].date()
+            created = self.at(made - timedelta(days=made.weekday()), 7 * 3600)  # weekly import batches
             updated = self.at(proj["ends_on"], 17 * 3600) if proj["archived"] else created
             rows.append({
                 "Id": proj["qbo_job_id"], "SyncToken": "1" if proj["archived"] else "0",
