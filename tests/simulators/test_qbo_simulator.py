@@ -300,6 +300,7 @@ def test_same_seed_gives_byte_identical_responses() -> None:
         server, world = start(seed=7)
         client = Qbo(server, world)
         bodies.append([client.query(q).content for q in (
-            "SELECT * FROM TimeActivity STARTPOSITION 5 MAXRESULTS 50", "SELECT * FROM Customer", "SELECT * FROM Invoice")])
+            "SELECT * FROM TimeActivity STARTPOSITION 5 MAXRESULTS 50", "SELECT * FROM Customer",
+            "SELECT * FROM Invoice")])
         server.stop()
     assert bodies[0] == bodies[1]
