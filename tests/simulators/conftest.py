@@ -28,9 +28,11 @@ def forecast_client(stack: SimulatorStack, company: str = "acme") -> httpx.Clien
 
 @pytest.fixture(scope="module")
 def hf_stack() -> Iterator[SimulatorStack]:
-    """Read-only shared stack (tests that mutate use ``fresh_stack``); rate limits off."""
+    """Read-only shared stack (tests that mutate use ``fresh_stack``); rate limits off, clock frozen."""
     stack = start_stack(["acme", "globex"], "tiny", seed=1, rate_limit_scale=0, anchor=ANCHOR,
                         vendors=("harvest", "forecast"))
+    for world in stack.registry.worlds():
+        world.clock.control(freeze=f"{ANCHOR.isoformat()}T12:00:00Z")
     yield stack
     stack.stop()
 
