@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -288,3 +288,22 @@ class VendorHttp:
                 self.stats.retries += 1
                 self._event(f"{self.vendor}: malformed JSON from {self._endpoint(url)}, retrying")
         raise AssertionError("unreachable")
+
+
+class VendorHttpClient:
+    """Base of a vendor client that owns one `VendorHttp`: its statistics, and closing it."""
+
+    http: VendorHttp
+
+    @property
+    def stats(self) -> HttpStats:
+        return self.http.stats
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

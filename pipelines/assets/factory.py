@@ -73,6 +73,9 @@ class StreamSpec:
     # How a complete listing finds deletes: ids absent from the re-listed window/snapshot.
     sweep: Literal["window", "snapshot", "none"] = "snapshot"
     description: str = ""
+    # For a stream whose complete listing is a date range rather than everything (Forecast
+    # assignments): unpartitioned runs list that range and sweep it as a window.
+    horizon: Callable[[], tuple[date, date]] | None = None
 
     @property
     def name(self) -> str:
@@ -123,6 +126,8 @@ def plan_request(spec: StreamSpec, mode: str, window: tuple[date, date] | None,
         return FetchRequest("incremental", updated_since=watermark - overlap)
     if mode in ("auto", "window") and spec.partitioned and window is not None:
         return FetchRequest("window", window=window)
+    if spec.horizon is not None:
+        return FetchRequest("window", window=spec.horizon())
     return FetchRequest("full")
 
 
