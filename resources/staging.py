@@ -210,6 +210,12 @@ class StagingWriter:
             os.unlink(path)
 
 
+def mark_deleted(db: Database, table: StagingTable, company_id: int, ids: list[str]) -> int:
+    """Soft-delete the rows of ids the vendor reported deleted (tombstones); returns rows newly marked."""
+    sql = table.render(load_sql("staging/mark_deleted.sql"))
+    return sum(db.execute(sql, (company_id, tuple(ids[i:i + 1000]))) for i in range(0, len(ids), 1000))
+
+
 def sweep_deleted(db: Database, table: StagingTable, company_id: int, sync_log_id: int,
                   window: tuple[date, date] | None = None) -> int:
     """After a complete re-list, mark rows of the listed scope that were not seen as deleted.

@@ -5,13 +5,12 @@ rest the same way for all four: company id, a named lock per stream, the `sync_l
 window / incremental / full requests, staging writes, delete sweeps and run metadata.
 """
 
-from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from dagster import (
@@ -34,7 +33,7 @@ from resources.config import CompanyConnections
 from resources.http import HttpStats, NonRetryableError
 from resources.locks import ensure_company, lock_name, named_lock
 from resources.mysql import Database, MySQLResource
-from resources.staging import StagingTable, StagingWriter, sweep_deleted
+from resources.staging import StagingTable, StagingWriter, mark_deleted, sweep_deleted
 from resources.sync_log import SyncLogs, SyncRun
 
 Mode = Literal["full", "window", "incremental"]
@@ -61,7 +60,15 @@ class VendorClient:
     stats: HttpStats
 
 
-Fetch = Callable[[Any, FetchRequest], Iterable[list[dict[str, Any]]]]
+@dataclass(frozen=True)
+class Tombstones:
+    """Yielded by a fetch among its pages: source ids the vendor reports deleted (QBO CDC, Jira
+    worklog/deleted). Their staging rows get `deleted_at`; rows written before them are flushed first."""
+
+    ids: list[str]
+
+
+Fetch = Callable[[Any, FetchRequest], Iterable["list[dict[str, Any]] | Tombstones"]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,9 @@ class StreamSpec:
     # How a complete listing finds deletes: ids absent from the re-listed window/snapshot.
     sweep: Literal["window", "snapshot", "none"] = "snapshot"
     description: str = ""
+    # Feeds that settle late (Jira worklogs leave out the last minute): the watermark never
+    # advances past the run's start minus this.
+    watermark_lag: timedelta = timedelta(0)
     # For a stream whose complete listing is a date range rather than everything (Forecast
     # assignments): unpartitioned runs list that range and sweep it as a window.
     horizon: Callable[[], tuple[date, date]] | None = None
@@ -88,11 +98,13 @@ class VendorSpec:
     streams: tuple[StreamSpec, ...]
     connection_of: Callable[[CompanyConnections], Any | None]
     # (connection, progress callback) -> a context manager yielding a client with `.stats`.
-    open_client: Callable[[Any, Callable[[str], None]], AbstractContextManager[Any]]
+    open_client: Callable[..., AbstractContextManager[Any]]
     retry_policy: RetryPolicy = field(
         default_factory=lambda: RetryPolicy(max_retries=2, delay=15, backoff=Backoff.EXPONENTIAL,
                                             jitter=Jitter.PLUS_MINUS)
     )
+    # open_client(connection, log, db) when the client keeps state in MySQL (QBO's OAuth tokens).
+    client_needs_database: bool = False
 
 
 class StreamRunConfig(Config):
@@ -152,12 +164,18 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
             window_start=datetime.combine(request.window[0], datetime.min.time()) if request.window else None,
             window_end=datetime.combine(request.window[1], datetime.min.time()) if request.window else None,
         )
-        with logs.tracked(**start_kwargs) as run, vendor.open_client(connection, log) as client:
+        client_args = (connection, log, db) if vendor.client_needs_database else (connection, log)
+        run_started = datetime.now(UTC).replace(tzinfo=None)
+        with logs.tracked(**start_kwargs) as run, vendor.open_client(*client_args) as client:
             stats: HttpStats = client.stats
             try:
                 with StagingWriter(db, spec.table, company_id, run.id) as writer:
                     pages = 0
                     for page in spec.fetch(client, request):
+                        if isinstance(page, Tombstones):
+                            writer.flush()
+                            run.counts.deleted += mark_deleted(db, spec.table, company_id, page.ids)
+                            continue
                         writer.add(page)
                         pages += 1
                         if pages % 10 == 0:
@@ -167,11 +185,13 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
                 run.counts.records_processed = result.rows_written + result.quarantined
                 run.counts.quarantined = result.quarantined
                 if spec.sweep == "window" and request.mode == "window":
-                    run.counts.deleted = sweep_deleted(db, spec.table, company_id, run.id, request.window)
+                    run.counts.deleted += sweep_deleted(db, spec.table, company_id, run.id, request.window)
                 elif spec.sweep != "none" and request.mode == "full":
-                    run.counts.deleted = sweep_deleted(db, spec.table, company_id, run.id, None)
+                    run.counts.deleted += sweep_deleted(db, spec.table, company_id, run.id, None)
                 if request.mode in ("full", "incremental"):
                     newest = result.max_source_updated_at
+                    if newest is not None and spec.watermark_lag:
+                        newest = min(newest, run_started - spec.watermark_lag)
                     run.watermark_to = max(filter(None, [newest, watermark]), default=None)
             finally:
                 run.counts.requests = stats.requests
