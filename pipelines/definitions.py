@@ -10,6 +10,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
 from pipelines.jobs import build_schedules, source_jobs
+from pipelines.maintenance import housekeeping_job, housekeeping_schedule
 from pipelines.resources_env import mysql_resource_from_env
 from pipelines.sensors import sync_logs_failure_sensor
 from resources.config import load_companies
@@ -39,8 +40,8 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     jobs = source_jobs(partitions)
     return Definitions(
         assets=assets,
-        jobs=[*jobs, *(extra_jobs or [])],
-        schedules=build_schedules(assets, partitions, jobs),
+        jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
+        schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],
         resources={"mysql": mysql_resource_from_env()},
     )

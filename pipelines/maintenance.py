@@ -4,7 +4,6 @@ Deletes go in small batches (short locks); nothing runs while a sync is open, an
 view reads (normalized tables) is deleted.
 """
 
-from __future__ import annotations
 
 import argparse
 import os
@@ -26,7 +25,7 @@ class RetentionSettings:
     sync_logs_days: int = 90
 
     @classmethod
-    def from_env(cls) -> RetentionSettings:
+    def from_env(cls) -> "RetentionSettings":
         return cls(
             staging_days=int(os.environ.get("TIMESYNC_STAGING_RETENTION_DAYS", "14")),
             quarantine_days=int(os.environ.get("TIMESYNC_QUARANTINE_RETENTION_DAYS", "30")),
