@@ -37,6 +37,15 @@ class HarvestIndex:
                                   w.projects[ua["project_index"]]["harvest_project_id"]): ua
                                  for ua in w.user_assignments}
         self.invoices = {inv["id"]: inv for inv in w.invoices}
+        self.ua_json = {key: {
+            "id": ua["id"], "is_project_manager": ua["is_project_manager"], "is_active": ua["is_active"],
+            "use_default_rates": True, "budget": None, "created_at": iso_z(ua["created_at"]),
+            "updated_at": iso_z(ua["created_at"]), "hourly_rate": ua["hourly_rate"]}
+            for key, ua in self.user_assignments.items()}
+        self.ta_json = {ta["id"]: {
+            "id": ta["id"], "billable": ta["billable"], "is_active": ta["is_active"],
+            "created_at": iso_z(ta["created_at"]), "updated_at": iso_z(ta["created_at"]),
+            "hourly_rate": ta["hourly_rate"], "budget": None} for ta in w.task_assignments}
         self.group_account = f"{w.number:04d}-cloud"
 
     def user_ref(self, uid: int | None) -> dict[str, Any]:
@@ -56,8 +65,6 @@ class HarvestIndex:
 
 def time_entry_json(w: World, ix: HarvestIndex, rec: dict[str, Any]) -> dict[str, Any]:
     hours = current_hours(w, rec)
-    ua = ix.user_assignments.get((rec["user_id"], rec["project_id"]))
-    ta = ix.task_assignments.get(rec.get("task_assignment_id"))
     task = ix.tasks.get(rec["task_id"])
     inv = ix.invoices.get(rec.get("invoice_id"))
     issue_id = rec.get("jira_issue_id")
@@ -79,14 +86,8 @@ def time_entry_json(w: World, ix: HarvestIndex, rec: dict[str, Any]) -> dict[str
         "project": {"id": rec["project_id"], "name": project["name"] if project else None,
                     "code": project["code"] if project else None},
         "task": {"id": rec["task_id"], "name": task["name"] if task else None},
-        "user_assignment": None if ua is None else {
-            "id": ua["id"], "is_project_manager": ua["is_project_manager"], "is_active": ua["is_active"],
-            "use_default_rates": True, "budget": None, "created_at": iso_z(ua["created_at"]),
-            "updated_at": iso_z(ua["created_at"]), "hourly_rate": ua["hourly_rate"]},
-        "task_assignment": None if ta is None else {
-            "id": ta["id"], "billable": ta["billable"], "is_active": ta["is_active"],
-            "created_at": iso_z(ta["created_at"]), "updated_at": iso_z(ta["created_at"]),
-            "hourly_rate": ta["hourly_rate"], "budget": None},
+        "user_assignment": ix.ua_json.get((rec["user_id"], rec["project_id"])),
+        "task_assignment": ix.ta_json.get(rec.get("task_assignment_id")),
         "external_reference": None if issue_id is None else {
             "id": str(issue_id), "group_id": str(project["jira_project_id"]) if project else None,
             "account_id": ix.group_account,

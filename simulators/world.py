@@ -60,6 +60,7 @@ class World:
         self.providers: dict[str, Callable[[], Iterable[dict[str, Any]]]] = {}
         self.count_providers: dict[str, Callable[[], int]] = {}
         self._new_ids = 0
+        self._stream_seeds: dict[str, int] = {}
         self._truth_cache: tuple[int, dict[str, Any]] | None = None
         self.mutation_serial = 0
         world_dims.build_people(self)
@@ -78,7 +79,10 @@ class World:
 
     # -- derivation ----------------------------------------------------------------------------
     def stream_seed(self, stream: str) -> int:
-        return stable_int(self.seed_base, stream)
+        seed = self._stream_seeds.get(stream)
+        if seed is None:
+            seed = self._stream_seeds[stream] = stable_int(self.seed_base, stream)
+        return seed
 
     def now(self) -> datetime:
         return self.clock.now()
