@@ -9,6 +9,7 @@ from dagster import AssetsDefinition, Definitions
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
+from pipelines.checks import build_vendor_checks
 from pipelines.jobs import build_schedules, source_jobs
 from pipelines.maintenance import housekeeping_job, housekeeping_schedule
 from pipelines.resources_env import mysql_resource_from_env
@@ -34,12 +35,13 @@ def vendor_specs() -> list[VendorSpec]:
 def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = None) -> Definitions:
     companies = load_companies()
     partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
-    assets: list[AssetsDefinition] = [
-        a for vendor in vendor_specs() for a in build_vendor_assets(vendor, companies, partitions)
-    ]
+    vendors = vendor_specs()
+    assets: list[AssetsDefinition] = [a for v in vendors for a in build_vendor_assets(v, companies, partitions)]
+    checks = [c for v in vendors for c in build_vendor_checks(v, companies)]
     jobs = source_jobs(partitions)
     return Definitions(
         assets=assets,
+        asset_checks=checks,
         jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
         schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],
