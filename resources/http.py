@@ -199,7 +199,7 @@ class VendorHttp:
             self.on_event(message)
 
     def _endpoint(self, url: str) -> str:
-        return url.split("?", 1)[0].replace(self.base_url.rstrip("/"), "") or "/"
+        return "/" + url.split("?", 1)[0].replace(self.base_url.rstrip("/"), "").lstrip("/")
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff_cap, self.backoff_base * (2 ** attempt)) * (0.5 + random.random() / 2)
