@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import signal
 import sys
 import tempfile
@@ -149,9 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                         args.rate_limit_scale, args.anchor, args.port_base)
     conn = Path(tempfile.mkdtemp(prefix="timesync-sim-")) / "connections.yaml"
     conn.write_text(stack.connections_yaml())
-    lines = [f"export {k}={v}" for k, v in stack.env().items()]
-    lines += [f"export {k}={v}" for k, v in stack.env_for_connections().items()]
-    lines.append(f"export TIMESYNC_CONNECTIONS={conn}")
+    exports = {**stack.env(), **stack.env_for_connections(), "TIMESYNC_CONNECTIONS": str(conn)}
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in exports.items()]
     print("\n".join(lines), flush=True)
     print(f"# serving {', '.join(stack.servers)} for {args.companies} ({args.scale}); Ctrl-C to stop",
           file=sys.stderr, flush=True)

@@ -277,12 +277,13 @@ def test_created_entry_appears_in_its_window_and_updated_since(fresh_stack: Simu
     w = fresh_stack.world()
     entry = w.time_entry(100)
     day = (ANCHOR - timedelta(days=3)).isoformat()
+    since = w.clock.iso()[:19] + "Z"
     made = fresh_stack.servers["harvest"].mutate(resource="time_entries", op="create", fields={
         "user_id": entry["user_id"], "project_id": entry["project_id"], "task_id": entry["task_id"],
         "spent_date": day, "hours": 1.5})
     with harvest_client(fresh_stack) as client:
         window = client.get("/v2/time_entries", params={"from": day, "to": day}).json()["time_entries"]
-        recent = client.get("/v2/time_entries", params={"updated_since": w.clock.iso()[:19] + "Z"}).json()
+        recent = client.get("/v2/time_entries", params={"updated_since": since}).json()
     assert made["id"] in {e["id"] for e in window}
     assert [e["id"] for e in recent["time_entries"]] == [made["id"]]
 
