@@ -1,0 +1,103 @@
+"""One reconciliation run for one company: crosswalk, field conflicts, merges — one transaction.
+
+A failure anywhere rolls every normalized table back to where it was and marks this run's
+`sync_logs` rows failed; a rerun converges to the state an uninterrupted run would have reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import pymysql
+from pymysql.cursors import DictCursor
+
+from pipelines.reconcile.conflicts import record_field_conflicts
+from pipelines.reconcile.crosswalk import CrosswalkResult, resolve_people, resolve_projects_and_clients
+from pipelines.reconcile.merges import MERGES, RETIRABLE, changes_now, retire_orphans, run_merge
+from resources.locks import lock_name, named_lock
+from resources.mysql import Database
+from resources.sync_log import SyncCounts, SyncLogs, SyncRun
+
+SYSTEM = "timesync"
+ENTITY_OF_TABLE = {"clients": "client", "projects": "project", "team_members": "person"}
+
+
+@dataclass
+class ReconcileOutcome:
+    company_id: int
+    counts: dict[str, SyncCounts] = field(default_factory=dict)
+    crosswalk: list[CrosswalkResult] = field(default_factory=list)
+    field_conflicts: int = 0
+
+    @property
+    def unmatched(self) -> int:
+        return sum(1 for r in self.crosswalk for f in r.findings if f.kind == "unmatched")
+
+    @property
+    def ambiguous(self) -> int:
+        return sum(1 for r in self.crosswalk for f in r.findings if f.kind == "ambiguous_match")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
+                      log: Callable[[str], None] = print) -> ReconcileOutcome:
+    logs = SyncLogs(db)
+    tables = list(dict.fromkeys(["source_links", *(m.table for m in MERGES)]))
+    with named_lock(db, lock_name(db.name, company_id, SYSTEM, "reconcile")):
+        runs: dict[str, SyncRun] = {
+            t: logs.start(company_id=company_id, system_name=SYSTEM, stream=t, sync_type="merge", run_id=run_id)
+            for t in tables}
+        outcome = ReconcileOutcome(company_id)
+        conn = db.connect()
+        try:
+            _reconcile(conn, company_id, runs, outcome, log)
+            conn.commit()
+        except BaseException as exc:
+            try:
+                conn.rollback()
+            finally:
+                for run in runs.values():
+                    logs.fail(run, exc)
+            raise
+        finally:
+            conn.close()
+        for table, run in runs.items():
+            run.counts = outcome.counts.get(table, SyncCounts())
+            logs.complete(run)
+    return outcome
+
+
+def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict[str, SyncRun],
+               outcome: ReconcileOutcome, log: Callable[[str], None]) -> None:
+    # One timestamp for the run: updated_at = now marks exactly the rows this run changed.
+    now = utc_now()
+    link_log = runs["source_links"].id
+    with conn.cursor(DictCursor) as cur:
+        # CAST(… AS CHAR) takes the connection collation; match the tables so UNIONs and joins agree.
+        cur.execute("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
+        outcome.crosswalk = [*resolve_projects_and_clients(cur, company_id, now, link_log),
+                             resolve_people(cur, company_id, now, link_log)]
+    links = SyncCounts()
+    for r in outcome.crosswalk:
+        links.records_processed += r.links
+        links.conflicts += len(r.findings)
+    outcome.counts["source_links"] = links
+    with conn.cursor() as cur:
+        considered: dict[str, int] = {}
+        for merge in MERGES:
+            considered[merge.table] = considered.get(merge.table, 0) + run_merge(cur, merge, company_id, now)
+        for table in RETIRABLE:
+            retire_orphans(cur, table, ENTITY_OF_TABLE[table], company_id, now)
+        for table, n in considered.items():
+            counts = outcome.counts[table] = changes_now(cur, table, company_id, now, n)
+            log(f"reconcile company {company_id}: {table}: {counts.inserted} inserted, {counts.updated} updated, "
+                f"{counts.deleted} deleted, {counts.unchanged} unchanged")
+        by_type = record_field_conflicts(cur, company_id, now, link_log)
+    outcome.field_conflicts = sum(by_type.values())
+    for table, entity_type in ENTITY_OF_TABLE.items():
+        outcome.counts[table].conflicts = by_type[entity_type]

@@ -1,0 +1,1 @@
+INSERT INTO entity_ids (company_id, entity_type) VALUES (%s, %s)
