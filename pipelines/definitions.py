@@ -9,6 +9,7 @@ from dagster import AssetsDefinition, Definitions
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
+from pipelines.assets.reconcile import build_reconcile_assets
 from pipelines.checks import build_vendor_checks
 from pipelines.jobs import build_schedules, source_jobs
 from pipelines.maintenance import housekeeping_job, housekeeping_schedule
@@ -40,7 +41,7 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     checks = [c for v in vendors for c in build_vendor_checks(v, companies)]
     jobs = source_jobs(partitions)
     return Definitions(
-        assets=assets,
+        assets=[*assets, *build_reconcile_assets(companies, vendors)],
         asset_checks=checks,
         jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
         schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],

@@ -31,6 +31,7 @@ MERGES: tuple[Merge, ...] = (
     Merge("time_entries", "merge_time_entries_harvest.sql", "count_harvest_time_entries.sql"),
     Merge("time_entries", "merge_time_entries_jira.sql", "count_jira_worklogs.sql"),
     Merge("time_entries", "merge_time_entries_qbo.sql", "count_qbo_time_activities.sql"),
+    Merge("project_assignments", "merge_project_assignments.sql", "count_forecast_assignments.sql"),
 )
 RETIRABLE = ("clients", "projects", "team_members")
 

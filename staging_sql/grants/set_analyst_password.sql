@@ -1,0 +1,1 @@
+ALTER USER %s@%s IDENTIFIED BY %s
