@@ -18,7 +18,8 @@ import httpx
 
 from resources.config import QboConnection
 from resources.http import NonRetryableError, RateLimit, Throttle, VendorError, VendorHttp
-from resources.token_store import ReauthorizationRequired, TokenGrant, TokenProvider
+from resources.mysql import Database
+from resources.token_store import DbTokenStore, ReauthorizationRequired, TokenGrant, TokenProvider
 
 PAGE_SIZE = 1000
 MINOR_VERSION = "75"
@@ -295,3 +296,9 @@ def token_refresher(connection: QboConnection, transport: httpx.BaseTransport | 
                           if body.get("x_refresh_token_expires_in") else None)
 
     return refresh
+
+
+def stored_tokens(db: Database, connection: QboConnection) -> DbTokenStore:
+    """The realm's tokens in MySQL, seeded from `QBO_REFRESH_TOKEN`, refreshed at `QBO_TOKEN_URL`."""
+    return DbTokenStore(db, "qbo", connection.realm_id, connection.refresh_token, token_refresher(connection),
+                        reauthorize_error(connection.realm_id, connection.token_url))

@@ -20,10 +20,9 @@ from pipelines.assets.columns import col
 from pipelines.assets.factory import FetchRequest, StreamSpec, Tombstones, VendorSpec
 from resources.config import CompanyConnections, QboConnection
 from resources.mysql import Database
-from resources.qbo import QboClient, qbo_timestamp, reauthorize_error, token_refresher
+from resources.qbo import QboClient, qbo_timestamp, stored_tokens
 from resources.staging import StagingTable
 from resources.staging_types import Column
-from resources.token_store import DbTokenStore
 
 ID = col("qbo_id", source="Id", required=True, max_length=64)
 UPDATED = Column("source_updated_at", "datetime", "MetaData.LastUpdatedTime")
@@ -157,8 +156,7 @@ def stream_of(entity: Entity) -> StreamSpec:
 
 @contextmanager
 def open_qbo(connection: QboConnection, log: Callable[[str], None], db: Database) -> Iterator[QboClient]:
-    tokens = DbTokenStore(db, "qbo", connection.realm_id, connection.refresh_token, token_refresher(connection),
-                          reauthorize_error(connection.realm_id, connection.token_url))
+    tokens = stored_tokens(db, connection)
     # Intuit says wait 60 s after a throttle; tests and demos scale it down.
     wait = float(os.environ.get("QBO_THROTTLE_WAIT_SECONDS", "60"))
     with QboClient(connection, tokens, throttle_wait=wait, on_event=log) as client:
