@@ -123,8 +123,13 @@ class StreamOutcome:
     stats: HttpStats
 
 
+def is_partitioned_run(context: AssetExecutionContext) -> bool:
+    """A run of one partition or, for a single-run backfill, of a range of them."""
+    return context.has_partition_key or context.has_partition_key_range
+
+
 def partition_window(context: AssetExecutionContext) -> tuple[date, date] | None:
-    if not context.has_partition_key:
+    if not is_partitioned_run(context):
         return None
     tw = context.partition_time_window
     return tw.start.date(), (tw.end - timedelta(days=1)).date()
@@ -202,12 +207,14 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
 def preview_markdown(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "(no rows)"
-    import pandas as pd
+    columns = list(rows[0])
 
-    frame = pd.DataFrame(rows).astype(str)
-    header = "| " + " | ".join(frame.columns) + " |"
-    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
-    body = ["| " + " | ".join(v[:40] for v in row) + " |" for row in frame.itertuples(index=False, name=None)]
+    def cell(value: Any) -> str:
+        return str(value)[:40].replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(columns) + " |"
+    rule = "| " + " | ".join("---" for _ in columns) + " |"
+    body = ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
     return "\n".join([header, rule, *body])
 
 
@@ -265,7 +272,7 @@ def build_stream_asset(vendor: VendorSpec, spec: StreamSpec, company: CompanyCon
 
 
 def _partition_label(context: AssetExecutionContext) -> str | None:
-    if not context.has_partition_key:
+    if not is_partitioned_run(context):
         return None
     keys = context.partition_key_range
     return keys.start if keys.start == keys.end else f"{keys.start}..{keys.end}"

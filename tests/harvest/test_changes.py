@@ -44,7 +44,7 @@ def test_incremental_run_picks_up_created_and_updated_entries(migrated_db: Datab
         sent = stack.servers["harvest"].requests()
         assert all("updated_since" in r["params"] or r["params"].get("is_running") == "true" for r in sent)
         rows = {r["id"]: r for r in staged(migrated_db, TABLE, company, "id, hours, notes, deleted_at",
-                                           "id IN (%d, %d)" % (updated_id, created_id))}
+                                           f"id IN ({int(updated_id)}, {int(created_id)})")}
         assert (float(rows[updated_id]["hours"]), rows[updated_id]["notes"]) == (7.75, "corrected")
         assert created_id in rows and rows[created_id]["deleted_at"] is None
         # only the changed entries (and the running timer) were read again, not the whole account
