@@ -33,6 +33,11 @@ def _cron(default: str) -> str:
     return os.environ.get("TIMESYNC_SCHEDULE_CRON_OVERRIDE") or default
 
 
+def _last_partition_key(partitions: DailyPartitionsDefinition, now: datetime | None) -> str:
+    # get_last_partition_key() takes no time in Dagster 1.13; the schedule's own time must decide.
+    return partitions.get_partition_keys(current_time=now)[-1]
+
+
 def source_selection(source: str) -> AssetSelection:
     return AssetSelection.groups(source)
 
@@ -88,7 +93,7 @@ def _hourly_incremental(source: str, ops: list[str], job: UnresolvedAssetJobDefi
               description=f"{source}: changes since the last watermark (minus the overlap), every hour.")
     def _incremental(context: ScheduleEvaluationContext) -> RunRequest:
         # Partitioned assets need a key even in incremental mode; today's is used as a label.
-        key = partitions.get_last_partition_key(current_time=context.scheduled_execution_time)
+        key = _last_partition_key(partitions, context.scheduled_execution_time)
         return RunRequest(
             run_key=None, partition_key=key,
             run_config={"ops": {op: {"config": {"mode": "incremental"}} for op in ops}},
@@ -105,7 +110,7 @@ def _nightly_sweep(source: str, ops: list[str], job: UnresolvedAssetJobDefinitio
               description=f"{source}: re-list the last {SWEEP_DAYS} days (deletes) and every dimension in full.")
     def _sweep(context: ScheduleEvaluationContext) -> RunRequest:
         now = context.scheduled_execution_time or datetime.now()
-        end = partitions.get_last_partition_key(current_time=now)
+        end = _last_partition_key(partitions, now)
         start = max(partitions.start.strftime("%Y-%m-%d"),
                     (datetime.strptime(end, "%Y-%m-%d") - timedelta(days=SWEEP_DAYS)).strftime("%Y-%m-%d"))
         return RunRequest(
