@@ -10,7 +10,6 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
 from pipelines.assets.reconcile import build_reconcile_assets
-from pipelines.checks import build_vendor_checks
 from pipelines.jobs import build_schedules, source_jobs
 from pipelines.maintenance import housekeeping_job, housekeeping_schedule
 from pipelines.resources_env import mysql_resource_from_env
@@ -38,11 +37,9 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
     vendors = vendor_specs()
     assets: list[AssetsDefinition] = [a for v in vendors for a in build_vendor_assets(v, companies, partitions)]
-    checks = [c for v in vendors for c in build_vendor_checks(v, companies)]
     jobs = source_jobs(partitions)
     return Definitions(
         assets=[*assets, *build_reconcile_assets(companies, vendors)],
-        asset_checks=checks,
         jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
         schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],

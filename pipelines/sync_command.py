@@ -26,6 +26,11 @@ class SyncReport:
     rows: list[dict]
 
 
+def quiet_planned_events() -> None:
+    """One planned event per asset for a range run, not one per partition (thousands of writes)."""
+    os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
+
+
 def cli_instance() -> DagsterInstance:
     """The instance the UI also reads: $DAGSTER_HOME, or ./.dagster_home beside the project."""
     if not os.environ.get("DAGSTER_HOME"):
@@ -41,6 +46,7 @@ def run_sync(sources: list[str], date_from: date | None = None, date_to: date | 
              instance: DagsterInstance | None = None) -> SyncReport:
     from pipelines.definitions import build_definitions
 
+    quiet_planned_events()
     base = build_definitions()
     graph = base.resolve_asset_graph()
     stream_keys: list[AssetKey] = []

@@ -10,7 +10,6 @@ import pytest
 from dagster import AssetKey, DagsterInstance, asset, materialize
 
 from pipelines.assets.factory import StreamSpec, VendorSpec, build_stream_asset, time_partitions
-from pipelines.checks import build_staging_checks
 from resources.config import CompanyConnections
 from resources.http import HttpStats
 from resources.mysql import Database, MySQLResource
@@ -40,14 +39,13 @@ def build(records: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
     spec = StreamSpec(TABLE, lambda client, _req: [client.records], partitioned=False, sweep="snapshot")
     vendor = VendorSpec("checkdemo", (spec,), lambda _c: object(), open_client)
     stream = build_stream_asset(vendor, spec, COMPANY, time_partitions())
-    checks = build_staging_checks(vendor, spec, COMPANY)
     merged: list[int] = []
 
     @asset(key=AssetKey(["reconcile", "checkdemo_merge"]), deps=[stream.key])
     def merge() -> None:
         merged.append(1)
 
-    return stream, checks, merge, merged
+    return stream, merge, merged
 
 
 @pytest.fixture
@@ -62,9 +60,9 @@ def checks_db(fresh_db: Database) -> Database:
 
 
 def run(db: Database, records: list[dict[str, Any]]):  # type: ignore[no-untyped-def]
-    stream, checks, merge, merged = build(records)
+    stream, merge, merged = build(records)
     with DagsterInstance.ephemeral() as instance:
-        result = materialize([stream, checks, merge], instance=instance, raise_on_error=False,
+        result = materialize([stream, merge], instance=instance, raise_on_error=False,
                              resources={"mysql": MySQLResource(database=db.name)})
         evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     return result, evaluations, merged

@@ -29,6 +29,7 @@ from dagster import (
     asset,
 )
 
+from pipelines.checks import evaluate_staging_checks, staging_check_specs
 from resources.config import CompanyConnections
 from resources.http import HttpStats, NonRetryableError
 from resources.locks import ensure_company, lock_name, named_lock
@@ -252,6 +253,7 @@ def build_stream_asset(vendor: VendorSpec, spec: StreamSpec, company: CompanyCon
         kinds={vendor.system, "mysql"},
         tags={"timesync/source": vendor.system, "timesync/company": company.key},
         metadata={"staging_table": spec.table.name},
+        check_specs=staging_check_specs(stream_asset_key(company, vendor.system, spec.name)),
     )
     def _stream_asset(
         context: AssetExecutionContext, config: StreamRunConfig, mysql: MySQLResource
@@ -266,7 +268,9 @@ def build_stream_asset(vendor: VendorSpec, spec: StreamSpec, company: CompanyCon
         except NonRetryableError as exc:
             # Bad credentials or a bad request: retrying cannot help, so the run fails once.
             raise Failure(description=str(exc), allow_retries=False) from None
-        return MaterializeResult(metadata=outcome_metadata(outcome))
+        db = mysql.get_database()
+        checks = evaluate_staging_checks(db, spec.table, context.asset_key, outcome.run)
+        return MaterializeResult(metadata=outcome_metadata(outcome), check_results=checks)
 
     return _stream_asset
 
