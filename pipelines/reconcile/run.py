@@ -18,6 +18,7 @@ from pipelines.reconcile.crosswalk import CrosswalkResult, resolve_people, resol
 from pipelines.reconcile.merges import MERGES, RETIRABLE, changes_now, retire_orphans, run_merge
 from resources.locks import lock_name, named_lock
 from resources.mysql import Database
+from resources.sql import sql_statements
 from resources.sync_log import SyncCounts, SyncLogs, SyncRun
 
 SYSTEM = "timesync"
@@ -78,8 +79,8 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
     now = utc_now()
     link_log = runs["source_links"].id
     with conn.cursor(DictCursor) as cur:
-        # CAST(… AS CHAR) takes the connection collation; match the tables so UNIONs and joins agree.
-        cur.execute("SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci")
+        for statement in sql_statements("merge/session_settings.sql"):
+            cur.execute(statement)
         outcome.crosswalk = [*resolve_projects_and_clients(cur, company_id, now, link_log),
                              resolve_people(cur, company_id, now, link_log)]
     links = SyncCounts()

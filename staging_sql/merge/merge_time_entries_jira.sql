@@ -1,6 +1,6 @@
 -- Jira worklogs. The person is the worklog author's entity, the project the issue's project's entity.
 -- A worklog that copies a Harvest entry (same person, day, seconds and issue; the k-th such worklog pairs
--- with the k-th such entry) keeps its row and points at the entry through duplicate_of_id.
+-- with the k-th such entry; a running timer's seconds are those before it was started) keeps its row and points at the entry through duplicate_of_id.
 -- Runs after merge_time_entries_harvest.sql in the same transaction.
 INSERT INTO time_entries (company_id, source_system, source_id, spent_date, hours, team_member_id, project_id,
                           client_id, service_line_id, task_name, notes, is_billable, billable_rate, cost_rate,
@@ -40,10 +40,13 @@ FROM (
       ) wl
       JOIN (
         SELECT t.id AS entry_id, t.team_member_id AS member_id, t.spent_date AS day,
-               ROUND(t.hours * 3600) AS seconds, t.jira_issue_source_id AS issue_id,
-               ROW_NUMBER() OVER (PARTITION BY t.team_member_id, t.spent_date, ROUND(t.hours * 3600),
+               ROUND(IF(h.is_running, h.hours_without_timer, h.hours) * 3600) AS seconds,
+               t.jira_issue_source_id AS issue_id,
+               ROW_NUMBER() OVER (PARTITION BY t.team_member_id, t.spent_date,
+                                  ROUND(IF(h.is_running, h.hours_without_timer, h.hours) * 3600),
                                   t.jira_issue_source_id ORDER BY t.id) AS n
         FROM time_entries t
+        JOIN staging_harvest_time_entries h ON h.company_id = t.company_id AND h.id = CAST(t.source_id AS SIGNED)
         WHERE t.company_id = %(company_id)s AND t.source_system = 'harvest' AND t.jira_issue_source_id IS NOT NULL
           AND t.deleted_at IS NULL AND t.team_member_id IS NOT NULL
       ) he ON he.member_id = wl.member_id AND he.day = wl.day AND he.seconds = wl.seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from pipelines.assets.harvest import harvest_vendor
 from resources.config import CompanyConnections, load_companies
 from resources.locks import ensure_company
 from resources.mysql import Database
+from resources.sql import quote_identifier
 from simulators.stack import SimulatorStack
 from tests.sim_sync import FAST_RATE_LIMIT
 
@@ -44,3 +46,57 @@ def sync_all(db: Database, company: CompanyConnections, mode: str = "full",
         for spec in vendor.streams:
             run_stream(db, company, vendor, spec, mode=mode, log=lambda _line: None)
     return ensure_company(db, company.key, company.name)
+
+
+NORMALIZED_TABLES = ("clients", "projects", "service_lines", "team_members", "project_assignments", "time_entries",
+                     "source_links")
+
+
+def links(db: Database, company_id: int, entity_type: str) -> dict[tuple[str, str, str], int]:
+    rows = db.query("SELECT `system`, source_type, source_id, entity_id FROM source_links "
+                    "WHERE company_id = %s AND entity_type = %s AND deleted_at IS NULL", (company_id, entity_type))
+    return {(r["system"], r["source_type"], r["source_id"]): int(r["entity_id"]) for r in rows}
+
+
+def open_conflicts(db: Database, company_id: int, kind: str) -> set[tuple[str, str, str, str]]:
+    rows = db.query("SELECT entity_type, `system`, source_type, source_id FROM sync_conflicts "
+                    "WHERE company_id = %s AND kind = %s AND status = 'open'", (company_id, kind))
+    return {(r["entity_type"], r["system"], r["source_type"], r["source_id"]) for r in rows}
+
+
+def checksums(db: Database, company_id: int) -> dict[str, tuple[int, str]]:
+    """Row count and an order-independent digest of every column of each normalized table (one company)."""
+    out = {}
+    for table in NORMALIZED_TABLES:
+        cols = [r["c"] for r in db.query(
+            "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = DATABASE() "
+            "AND table_name = %s ORDER BY ordinal_position", (table,))]
+        rows = db.query(f"SELECT * FROM {quote_identifier(table)} WHERE company_id = %s", (company_id,))
+        digest = sorted(repr(tuple(r[c] for c in cols)) for r in rows)
+        out[table] = (len(rows), hashlib.md5("\n".join(digest).encode()).hexdigest())
+    return out
+
+
+def add_override(db: Database, company_id: int, entity_type: str, source: tuple[str, str, str], action: str,
+                 target: tuple[str, str, str] | None = None, note: str = "test") -> int:
+    t_system, t_type, t_id = target or (None, None, None)
+    return db.execute(
+        "INSERT INTO identity_overrides (company_id, entity_type, `system`, source_type, source_id, action, "
+        "target_system, target_source_type, target_source_id, note) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+        (company_id, entity_type, *source, action, t_system, t_type, t_id, note))
+
+
+def reconcile_logs(db: Database, company_id: int, run_id: str) -> dict[str, dict[str, Any]]:
+    rows = db.query("SELECT * FROM sync_logs WHERE company_id = %s AND system_name = 'timesync' AND run_id = %s",
+                    (company_id, run_id))
+    return {r["stream"]: r for r in rows}
+
+
+def hours_by_project_month(db: Database, company_id: int) -> dict[tuple[int | None, str], float]:
+    rows = db.query("SELECT p.harvest_project_id, h.month, h.hours FROM v_project_hours_monthly h "
+                    "LEFT JOIN projects p ON p.id = h.project_id WHERE h.company_id = %s", (company_id,))
+    out: dict[tuple[int | None, str], float] = {}
+    for r in rows:
+        key = (r["harvest_project_id"], r["month"])
+        out[key] = round(out.get(key, 0.0) + float(r["hours"]), 4)
+    return out
