@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from resources.config import HarvestConnection
-from resources.http import NonRetryableError, RateLimit, VendorHttp, VendorHttpClient
+from resources.http import NonRetryableError, RateLimit, VendorHttp, VendorHttpClient, read_ahead
 
 HARVEST_RATE_LIMIT = RateLimit(requests=100, per_seconds=15.0)
 MAX_PER_PAGE = 2000
@@ -76,8 +76,14 @@ class HarvestClient(VendorHttpClient):
 
     def pages(self, resource: str, *, updated_since: datetime | None = None,
               window: tuple[date, date] | None = None) -> Iterator[Page]:
-        """Every page of a list endpoint, optionally changed since a time and/or within a date window."""
-        spec = RESOURCES[resource]
+        """Every page of a list endpoint, optionally changed since a time and/or within a date window.
+
+        The next page is fetched while the caller handles the current one.
+        """
+        return read_ahead(self._pages(RESOURCES[resource], updated_since, window))
+
+    def _pages(self, spec: HarvestResource, updated_since: datetime | None,
+               window: tuple[date, date] | None) -> Iterator[Page]:
         params: dict[str, Any] = {"per_page": MAX_PER_PAGE}
         if updated_since is not None and spec.updated_since:
             params["updated_since"] = harvest_timestamp(updated_since)

@@ -12,15 +12,17 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from queue import Full, Queue
+from typing import Any, Self, TypeVar
 
 import httpx
 
 from resources.redact import redact
 
 log = logging.getLogger("timesync.http")
+T = TypeVar("T")
 
 RETRYABLE_STATUSES = {500, 502, 503, 504, 520, 522, 524}
 TRANSPORT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
@@ -307,3 +309,47 @@ class VendorHttpClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_END = object()
+
+
+def read_ahead(pages: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Yield `pages`, fetching the next ones in a background thread while the caller works.
+
+    A vendor's response time (and our JSON decoding) then overlaps typing and loading instead of
+    adding to it. Errors surface in the caller, in order; stopping early stops the reader.
+    """
+    queue: Queue[tuple[object, BaseException | None]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[object, BaseException | None]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.2)
+                return True
+            except Full:
+                continue
+        return False
+
+    def reader() -> None:
+        try:
+            for page in pages:
+                if not put((page, None)):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            put((_END, exc))
+            return
+        put((_END, None))
+
+    threading.Thread(target=reader, name="read-ahead", daemon=True).start()
+    try:
+        while True:
+            page, error = queue.get()
+            if page is _END:
+                if error is not None:
+                    raise error
+                return
+            yield page  # type: ignore[misc]
+    finally:
+        stop.set()
