@@ -37,7 +37,12 @@ def cli_instance() -> DagsterInstance:
         home = REPO / ".dagster_home"
         home.mkdir(exist_ok=True)
         os.environ["DAGSTER_HOME"] = str(home)
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # A local instance (SQLite under DAGSTER_HOME); production uses dagster.yaml (MySQL storage).
+        config.write_text("telemetry:\n  enabled: false\n")
     return DagsterInstance.get()
 
 
