@@ -72,16 +72,20 @@ class StagingResult:
 
 
 def tsv_field(value: Any) -> str:
-    if value is None:
+    kind = value.__class__
+    if kind is str:
+        text = value
+    elif value is None:
         return "\\N"
-    if isinstance(value, bool):
+    elif kind is bool:
         return "1" if value else "0"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, (date, Decimal, int)):
+    elif kind is datetime:
+        return value.isoformat(" ", "microseconds")
+    elif kind in (int, Decimal, date):
         return str(value)
-    text = str(value)
-    if any(ch in text for ch in "\\\t\n\r\0"):
+    else:
+        text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text or "\0" in text:
         text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
                 .replace("\r", "\\r").replace("\0", "\\0"))
     return text

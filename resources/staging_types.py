@@ -31,11 +31,16 @@ class Column:
     required: bool = False
     max_length: int | None = None
 
+    def __post_init__(self) -> None:
+        # Split once: typing runs per field of every record, so this is the hot path of a sync.
+        path = () if callable(self.source) else tuple(self.source.split("."))
+        object.__setattr__(self, "_path", path)
+
     def extract(self, record: dict[str, Any]) -> Any:
         if callable(self.source):
             return self.source(record)
         value: Any = record
-        for part in self.source.split("."):
+        for part in self._path:
             if not isinstance(value, dict):
                 return None
             value = value.get(part)
