@@ -28,6 +28,7 @@ from resources.harvest import HARVEST_RATE_LIMIT, MAX_PER_PAGE
 from resources.migrations import migrate
 from resources.mysql import Database
 from resources.sql import load_sql, quote_identifier
+from resources.staging import StagingWriter
 
 REPO = Path(__file__).resolve().parent.parent
 CEILING = MAX_PER_PAGE * HARVEST_RATE_LIMIT.requests / HARVEST_RATE_LIMIT.per_seconds
@@ -70,6 +71,23 @@ class FetchTimer:
         return replace(spec, fetch=fetch)
 
 
+class LoadTimer:
+    """Seconds the staging writer spends in MySQL (LOAD DATA of each batch, quarantine, commit)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        original = StagingWriter._write
+
+        def timed_write(writer: StagingWriter, *args: Any) -> None:
+            started = time.perf_counter()
+            try:
+                original(writer, *args)
+            finally:
+                self.seconds += time.perf_counter() - started
+
+        StagingWriter._write = timed_write  # type: ignore[method-assign]
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -86,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         migrate(db, log=lambda _line: None)
         company = load_companies({k: v for k, v in env.items() if k != "TIMESYNC_CONNECTIONS"})[0]
-        timer = FetchTimer()
+        timer, load_timer = FetchTimer(), LoadTimer()
         spec = timer.wrap(next(s for s in VENDOR.streams if s.name == "time_entries"))
         rss_before = peak_rss_mb()
 
@@ -104,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rate-limit floor : {limit_floor:.1f} s for {requests} requests; "
               f"time spent beyond it {full.seconds - limit_floor:.1f} s")
         print(f"time split       : {timer.fetch_seconds:.1f} s waiting for pages "
-              f"(HTTP + simulator + JSON + pacing), {full.seconds - timer.fetch_seconds:.1f} s typing and loading")
+              f"(HTTP + simulator + JSON + pacing), {load_timer.seconds:.1f} s in MySQL (LOAD DATA + commit), "
+              f"{full.seconds - timer.fetch_seconds - load_timer.seconds:.1f} s typing rows in Python")
+        print(f"load average     : {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         print(f"peak RSS         : {peak_rss_mb():.0f} MB (before the sync {rss_before:.0f} MB)")
 
         incremental = run_stream(db, company, VENDOR, spec, mode="incremental", log=lambda _line: None)
