@@ -202,7 +202,12 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
             finally:
                 run.counts.requests = stats.requests
                 run.counts.throttled = stats.throttled
-    return StreamOutcome(run, request, time.monotonic() - started, result.preview, stats)
+    seconds = time.monotonic() - started
+    c = run.counts
+    log(f"{vendor.system}/{company.key}/{spec.name} ({request.mode}): {c.records_processed} records, "
+        f"{c.quarantined} quarantined, {c.deleted} marked deleted, {stats.requests} requests, "
+        f"{stats.throttled} throttled ({stats.wait_seconds:.1f}s waiting), {seconds:.1f}s")
+    return StreamOutcome(run, request, seconds, result.preview, stats)
 
 
 def preview_markdown(rows: list[dict[str, Any]]) -> str:
