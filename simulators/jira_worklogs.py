@@ -153,4 +153,8 @@ def _page(stream: Iterator[tuple[int, int]], since: int, cutoff: int, limit: int
     values = [(wid, ms) for ms, wid in eligible[:limit]]
     last = len(eligible) <= limit
     until = values[-1][1] if values else since
+    if not last and until == since:
+        # A full page of one instant: since=until would loop forever, so step past it (the rest of
+        # that instant is lost, as on Jira, where tap-jira gives up in this case).
+        until += 1
     return FeedPage(values, since, until, last)
