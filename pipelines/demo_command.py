@@ -88,11 +88,11 @@ def cmd_demo(args: argparse.Namespace, rest: list[str]) -> int:
         applied = migrate(db, log=lambda line: print(f"demo: {line}"))
         print(f"demo: database {db.name} ready ({len(applied)} migrations applied)")
 
-        from pipelines.sync_command import print_summary, run_sync
+        from pipelines.sync_command import run_sync
 
         print(f"demo: syncing every source for {window[0]} .. {window[1]} in one Dagster run, then reconciling")
         report = run_sync(["harvest", "forecast", "qbo", "jira"], window[0], window[1], reconcile=True)
-        print_summary(report)
+        print(f"demo: Dagster run {report.run_id} {'succeeded' if report.success else 'FAILED'}")
         print_landed(db, report.run_id)
         print(f"\ndemo: done in {time.monotonic() - started:.0f}s — database {db.name}, "
               f"Dagster home {os.environ['DAGSTER_HOME']}")
