@@ -1,0 +1,86 @@
+"""`timesync sync` and `timesync demo` as a user runs them: subprocesses, real Dagster, real MySQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from resources.mysql import Database
+from simulators.stack import SimulatorStack, start_stack
+from tests.conftest import database_named, db_env, drop_database, new_database_name, run_cli
+
+
+@pytest.fixture
+def harvest_stack() -> Iterator[SimulatorStack]:
+    stack = start_stack(["acme"], vendors=("harvest",), rate_limit_scale=0.05)
+    yield stack
+    stack.stop()
+
+
+def sync_env(stack: SimulatorStack, db: Database, tmp_path: Path, **overrides: str) -> dict[str, str]:
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(stack.connections_yaml())
+    env = db_env(db) | stack.env_for_connections() | {
+        "TIMESYNC_CONNECTIONS": str(connections), "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "TIMESYNC_PARTITION_START": "2025-01-01",
+    }
+    return env | overrides
+
+
+def test_sync_command_runs_a_window_through_dagster_and_prints_a_summary(
+        harvest_stack: SimulatorStack, migrated_db: Database, tmp_path: Path) -> None:
+    anchor = harvest_stack.world("acme").anchor
+    start, end = anchor - timedelta(days=30), anchor
+    result = run_cli(["sync", "--source", "harvest", "--from", start.isoformat(), "--to", end.isoformat()],
+                     sync_env(harvest_stack, migrated_db, tmp_path), timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "succeeded" in result.stdout and "time_entries" in result.stdout
+    assert "harvest/acme/time_entries (window)" in result.stderr  # progress, as it goes
+    run_id = result.stdout.split("run ", 1)[1].split(":", 1)[0]
+    rows = migrated_db.query("SELECT stream, status, sync_type, window_start, window_end FROM sync_logs "
+                             "WHERE run_id = %s AND system_name = 'harvest'", (run_id,))
+    by_stream = {r["stream"]: r for r in rows}
+    assert len(by_stream) == 10 and all(r["status"] == "completed" for r in rows)
+    entries = by_stream["time_entries"]
+    assert (entries["sync_type"], entries["window_start"].date(), entries["window_end"].date()) == (
+        "window", start, end)
+    merged = {r["stream"]: r["status"] for r in migrated_db.query(
+        "SELECT stream, status FROM sync_logs WHERE run_id = %s AND system_name = 'timesync'", (run_id,))}
+    assert merged.get("time_entries") == "completed"  # the same run reconciled what it staged
+
+
+def test_sync_with_revoked_token_exits_nonzero_and_tries_each_endpoint_once(
+        harvest_stack: SimulatorStack, migrated_db: Database, tmp_path: Path) -> None:
+    env = sync_env(harvest_stack, migrated_db, tmp_path)
+    env = env | {name: "revoked-token-123" for name in env if name.endswith("HARVEST_ACCESS_TOKEN")}
+    harvest_stack.servers["harvest"].clear_requests()
+    result = run_cli(["sync", "--source", "harvest", "--incremental", "--no-reconcile"], env, timeout=600)
+    assert result.returncode == 1
+    assert "FAILED" in result.stdout
+    assert "revoked-token-123" not in result.stdout + result.stderr
+    requests = harvest_stack.servers["harvest"].requests()
+    assert requests and all(r["status"] == 401 for r in requests)
+    paths = [r["path"] for r in requests]
+    assert len(paths) == len(set(paths)) == 10  # one attempt per stream: a 401 is never retried
+
+
+def test_demo_prints_what_landed_and_fills_the_normalized_tables(tmp_path: Path) -> None:
+    name = new_database_name("ts_demo")
+    env = {"DB_NAME": name, "DB_HOST": "127.0.0.1", "DB_PORT": "3306", "DB_USER": "root", "DB_PASSWORD": "",
+           "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    try:
+        result = run_cli(["demo", "--companies", "acme"], env, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        for heading in ("What landed, per source", "Reconciliation", "Top projects by hours this month",
+                        "Utilization by person", "Billable hours not yet invoiced"):
+            assert heading in result.stdout
+        assert "(not available" not in result.stdout
+        db = database_named(name)
+        for table in ("team_members", "clients", "projects", "time_entries", "project_assignments"):
+            assert db.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] > 0, table
+        assert db.query("SELECT COUNT(*) AS n FROM sync_logs WHERE status <> 'completed'")[0]["n"] == 0
+    finally:
+        drop_database(name)
