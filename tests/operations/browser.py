@@ -101,6 +101,13 @@ class Chromium:
         compact = re.sub(r"\s+", " ", text)[:1500]
         raise AssertionError(f"the page never showed {what} within {timeout:.0f}s; it showed: {compact!r}")
 
+    def click_button(self, label: str) -> bool:
+        """Click the first button whose text is `label`; False when there is none."""
+        expression = ("(() => { const b = [...document.querySelectorAll('button')]"
+                      f".find(e => e.innerText.trim() === {json.dumps(label)}); if (b) b.click(); return !!b; }})()")
+        return bool(self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+                    .get("result", {}).get("value"))
+
     def screenshot(self, path: Path) -> Path:
         data = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
