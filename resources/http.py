@@ -7,6 +7,7 @@ recognise a vendor's own throttle or fault inside an otherwise successful respon
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import threading
@@ -18,6 +19,7 @@ from queue import Full, Queue
 from typing import Any, Self, TypeVar
 
 import httpx
+import orjson
 
 from resources.redact import redact
 
@@ -282,7 +284,7 @@ class VendorHttp:
         for attempt in range(3):
             response = self.request(method, url, **kwargs)
             try:
-                return response.json()
+                return decode_json(response.content)
             except ValueError as exc:
                 if attempt == 2:
                     raise NonRetryableError(self.vendor, self.account, method, self._endpoint(url),
@@ -290,6 +292,26 @@ class VendorHttp:
                 self.stats.retries += 1
                 self._event(f"{self.vendor}: malformed JSON from {self._endpoint(url)}, retrying")
         raise AssertionError("unreachable")
+
+
+# Every byte that is a digit becomes "0", everything else a space: a run of 19 zeros then marks an
+# integer that may lie beyond 64 bits.
+_DIGITS = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def decode_json(content: bytes) -> Any:
+    """`json.loads(content)`, through orjson (twice as fast) whenever that gives the same result.
+
+    orjson refuses NaN, Infinity, lone surrogates and non-UTF-8 text, and reads integers beyond
+    64 bits as floats; those bodies take the json module, which raises ValueError like before.
+    """
+    if _LONG_DIGITS not in content.translate(_DIGITS):
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
 
 
 class VendorHttpClient:

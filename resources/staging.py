@@ -12,17 +12,19 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pymysql
 
 from resources.mysql import Database, is_connection_lost
 from resources.sql import load_sql, quote_identifier
-from resources.staging_types import BadRecord, Column
+from resources.staging_types import BadRecord, Column, compile_typer
 
 # Columns every staging table has besides its declared ones (see the staging migrations).
 META_COLUMNS = ("company_id", "raw_json", "source_updated_at", "sync_log_id")
@@ -86,13 +88,58 @@ def tsv_field(value: Any) -> str:
     else:
         text = str(value)
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text or "\0" in text:
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                .replace("\r", "\\r").replace("\0", "\\0"))
+        text = _escape(text)
     return text
 
 
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\0", "\\0"))
+
+
+def raw_json(record: dict[str, Any]) -> tuple[str, str]:
+    """The record as compact key-sorted JSON, and the md5 hex `row_hash` of it.
+
+    orjson gives the same bytes as `json.dumps(…, ensure_ascii=False, separators=(",", ":"),
+    sort_keys=True)` for vendor data, except that floats below 1e-4 are written without an
+    exponent and NaN as null; values orjson refuses (integers beyond 64 bits, lone surrogates)
+    take the json module.
+    """
+    try:
+        data = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        data = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return data.decode("utf-8"), hashlib.md5(data).hexdigest()
+
+
+# isprintable() is False for TAB, LF, CR and NUL (and for other rare characters, escaped correctly anyway).
+_TEXT = "({v} if {v}.isprintable() and '\\\\' not in {v} else escape({v}))"
+_FORMAT_OF_KIND = {
+    "int": "str({v})", "decimal": "str({v})", "date": "{v}.isoformat()", "datetime": "str({v})",
+    "bool": "('1' if {v} else '0')", "str": _TEXT, "text": _TEXT, "json": _TEXT,
+    # Serialised JSON escapes every control character, so only backslashes need escaping.
+    "raw_json": "({v} if '\\\\' not in {v} else escape({v}))",
+}
+
+
+def _compile_tsv_line(kinds: list[str]) -> Callable[[tuple[Any, ...]], str]:
+    """A function formatting one staging row (values of `kinds`) as a TSV line for LOAD DATA."""
+    names = [f"v{k}" for k in range(len(kinds))]
+    fields = [f"('\\\\N' if {v} is None else {_FORMAT_OF_KIND[kind].format(v=v)})"
+              for v, kind in zip(names, kinds, strict=True)]
+    source = (f"def line(row):\n    {', '.join(names)}, = row\n"
+              f"    return '\\t'.join(({', '.join(fields)},))\n")
+    env: dict[str, Any] = {"escape": _escape}
+    exec(compile(source, "<tsv line>", "exec"), env)  # noqa: S102
+    return env["line"]
+
+
 class StagingWriter:
-    """Types records, quarantines the bad ones and loads the rest in batches (memory stays flat)."""
+    """Types records, quarantines the bad ones and loads the rest in batches (memory stays flat).
+
+    A full batch is loaded by a background thread while the next one is typed; `flush()` (and
+    leaving the `with` block) waits until everything added so far is in MySQL.
+    """
 
     def __init__(self, db: Database, table: StagingTable, company_id: int, sync_log_id: int,
                  batch_rows: int = 10_000, preview_rows: int = 5) -> None:
@@ -104,6 +151,12 @@ class StagingWriter:
         self._bad: list[tuple[Any, ...]] = []
         self._conn: pymysql.connections.Connection | None = None
         self._local_infile = True
+        self._typer = _typer(table)
+        kinds = ["int", table.key.kind, *(c.kind for c in table.columns), "raw_json", "datetime", "int", "str"]
+        self._tsv_line = _compile_tsv_line(kinds)
+        self._names = [table.key.name, *(c.name for c in table.columns)]
+        self._pending: threading.Thread | None = None
+        self._pending_error: BaseException | None = None
 
     def __enter__(self) -> StagingWriter:
         return self
@@ -112,45 +165,42 @@ class StagingWriter:
         try:
             if exc_type is None:
                 self.flush()
+            else:
+                self._wait()
         finally:
             self.close()
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - closing a dead connection is not an error
-                pass
-            self._conn = None
+        self._wait(raise_error=False)
+        self._close_connection()
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
+        typer, rows, cid, sid = self._typer, self._rows, self.company_id, self.sync_log_id
+        result = self.result
+        newest = result.max_source_updated_at
         for record in records:
-            self._add_one(record)
-            if len(self._rows) >= self.batch_rows:
-                self.flush()
-
-    def _add_one(self, record: dict[str, Any]) -> None:
-        table = self.table
-        try:
-            if not isinstance(record, dict):
-                raise BadRecord(f"record is a {type(record).__name__}, not an object")
-            key = table.key.typed(record)
-            if key is None:
-                raise BadRecord(f"{table.key.name}: required value missing")
-            values = [c.typed(record) for c in table.columns]
-            updated = table.updated_at.typed(record) if table.updated_at else None
-        except BadRecord as exc:
-            self._quarantine(record, str(exc))
-            return
-        raw = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        row_hash = hashlib.md5(raw.encode("utf-8")).hexdigest()
-        self._rows.append((self.company_id, key, *values, raw, updated, self.sync_log_id, row_hash))
-        if updated is not None and (self.result.max_source_updated_at is None
-                                    or updated > self.result.max_source_updated_at):
-            self.result.max_source_updated_at = updated
-        if len(self.result.preview) < self.preview_rows:
-            names = [table.key.name, *(c.name for c in table.columns)]
-            self.result.preview.append(dict(zip(names, [key, *values], strict=True)))
+            try:
+                if not isinstance(record, dict):
+                    raise BadRecord(f"record is a {type(record).__name__}, not an object")
+                typed = typer(record)
+                if typed[0] is None:
+                    raise BadRecord(f"{self.table.key.name}: required value missing")
+            except BadRecord as exc:
+                self._quarantine(record, str(exc))
+                typed = None
+            if typed is not None:
+                raw, row_hash = raw_json(record)
+                updated = typed[-1]
+                rows.append((cid, *typed[:-1], raw, updated, sid, row_hash))
+                if updated is not None and (newest is None or updated > newest):
+                    newest = updated
+                if len(result.preview) < self.preview_rows:
+                    result.preview.append(dict(zip(self._names, typed[:-1], strict=True)))
+            if len(rows) >= self.batch_rows:
+                result.max_source_updated_at = newest
+                self._flush_in_background()
+                rows = self._rows
+        result.max_source_updated_at = newest
 
     def _quarantine(self, record: Any, reason: str) -> None:
         source_id = record.get(self.table.key.source) if isinstance(record, dict) and isinstance(
@@ -168,21 +218,51 @@ class StagingWriter:
         return self._conn
 
     def flush(self) -> None:
+        """Load everything added so far and wait for it."""
+        self._flush_in_background()
+        self._wait()
+
+    def _flush_in_background(self) -> None:
+        self._wait()
         rows, bad = self._rows, self._bad
         if not rows and not bad:
             return
-        for attempt in (0, 1):
-            try:
-                self._write(rows, bad)
-                break
-            except pymysql.err.OperationalError as exc:
-                # A batch is idempotent (REPLACE), so after a lost connection it is sent again once.
-                if attempt == 1 or not is_connection_lost(exc):
-                    raise
-                self.close()
-        self.result.rows_written += len(rows)
-        self.result.quarantined += len(bad)
         self._rows, self._bad = [], []
+        self._pending = threading.Thread(target=self._flush_batch, args=(rows, bad),
+                                         name=f"load-{self.table.name}", daemon=True)
+        self._pending.start()
+
+    def _wait(self, raise_error: bool = True) -> None:
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+        error, self._pending_error = self._pending_error, None
+        if error is not None and raise_error:
+            raise error
+
+    def _flush_batch(self, rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]]) -> None:
+        try:
+            for attempt in (0, 1):
+                try:
+                    self._write(rows, bad)
+                    break
+                except pymysql.err.OperationalError as exc:
+                    # A batch is idempotent (REPLACE), so after a lost connection it is sent again once.
+                    if attempt == 1 or not is_connection_lost(exc):
+                        raise
+                    self._close_connection()
+            self.result.rows_written += len(rows)
+            self.result.quarantined += len(bad)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by _wait
+            self._pending_error = exc
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a dead connection is not an error
+                pass
+            self._conn = None
 
     def _write(self, rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]]) -> None:
         conn = self._connection()
@@ -205,13 +285,31 @@ class StagingWriter:
     def _load_data(self, cur: pymysql.cursors.Cursor, rows: list[tuple[Any, ...]]) -> None:
         fd, path = tempfile.mkstemp(prefix=f"{self.table.name}_", suffix=".tsv")
         try:
+            line = self._tsv_line
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                for row in rows:
-                    fh.write("\t".join(tsv_field(v) for v in row))
-                    fh.write("\n")
+                fh.write("\n".join([line(row) for row in rows]))
+                fh.write("\n")
             cur.execute(self.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
         finally:
             os.unlink(path)
+
+
+_typers: dict[int, tuple[StagingTable, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {}
+_typers_lock = threading.Lock()
+
+
+def _typer(table: StagingTable) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The compiled typer of (key, columns…, updated_at), made once per table declaration."""
+    with _typers_lock:
+        cached = _typers.get(id(table))
+        if cached is None or cached[0] is not table:
+            columns = (table.key, *table.columns, table.updated_at or Column("_none", "json", _nothing))
+            cached = _typers[id(table)] = (table, compile_typer(columns))
+        return cached[1]
+
+
+def _nothing(_record: dict[str, Any]) -> None:
+    return None
 
 
 def mark_deleted(db: Database, table: StagingTable, company_id: int, ids: list[str]) -> int:

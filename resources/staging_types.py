@@ -133,3 +133,106 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "int": to_int, "str": to_str, "text": to_str, "decimal": to_decimal, "date": to_date,
     "datetime": to_datetime, "bool": to_bool, "json": to_json,
 }
+
+
+# --- Compiled row builders --------------------------------------------------------------------
+# Typing runs for every field of every record, so each table gets one generated function that
+# inlines extraction and the common already-valid cases (ints, strings, bools, ISO dates, `…Z`
+# timestamps). Anything off that fast path, including every failure, re-runs the generic
+# `Column.typed` path above for the whole record, so values and quarantine reasons stay identical.
+
+_INT_LIMIT = 2**63
+# A little under the 10**14 DECIMAL bound, so a float's shortest repr can never round across it.
+_FAST_DECIMAL_LIMIT = 9e13
+
+
+def _fast_decimal(raw: Any) -> Decimal:
+    kind = raw.__class__
+    if kind is float:
+        if -_FAST_DECIMAL_LIMIT < raw < _FAST_DECIMAL_LIMIT:
+            return Decimal(repr(raw))
+    elif kind is int:
+        if -_FAST_DECIMAL_LIMIT < raw < _FAST_DECIMAL_LIMIT:
+            return Decimal(raw)
+    return to_decimal(raw)
+
+
+def _fast_datetime(raw: Any) -> datetime:
+    if raw.__class__ is str and len(raw) == 20 and raw[19] == "Z" and raw[10] == "T":
+        value = datetime.fromisoformat(raw[:19])
+        if MIN_YEAR <= value.year <= MAX_YEAR:
+            return value
+    return to_datetime(raw)
+
+
+def _fast_date(raw: Any) -> date:
+    if raw.__class__ is str:
+        value = date.fromisoformat(raw[:10])
+        if MIN_YEAR <= value.year <= MAX_YEAR:
+            return value
+    return to_date(raw)
+
+
+class _Miss(Exception):
+    """The fast path does not handle this value; the generic path decides."""
+
+
+def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) -> None:
+    """Append the statements that leave column k's typed value in `c{k}` (or raise)."""
+    pad = "    "
+    if callable(column.source):
+        env[f"src{k}"] = column.source
+        lines.append(f"{pad}v = src{k}(r)")
+    else:
+        parts = column.source.split(".")
+        lines.append(f"{pad}v = r.get({parts[0]!r})")
+        for part in parts[1:]:
+            lines.append(f"{pad}v = v.get({part!r}) if isinstance(v, dict) else None")
+    none_case = "raise Miss" if column.required else f"c{k} = None"
+    lines.append(f"{pad}if v is None:")
+    lines.append(f"{pad}    {none_case}")
+    kind = column.kind
+    if kind == "int":
+        lines.append(f"{pad}elif v.__class__ is int and -{_INT_LIMIT} < v < {_INT_LIMIT}:")
+        lines.append(f"{pad}    c{k} = v")
+    elif kind in ("str", "text"):
+        limit = "" if column.max_length is None else f" and len(v) <= {column.max_length}"
+        lines.append(f"{pad}elif v.__class__ is str{limit}:")
+        lines.append(f"{pad}    c{k} = v")
+    elif kind == "bool":
+        lines.append(f"{pad}elif v is True or v is False:")
+        lines.append(f"{pad}    c{k} = v")
+    elif kind in ("decimal", "date", "datetime"):
+        # "" means missing for these kinds; the generic path handles it (and `required`).
+        lines.append(f"{pad}elif v != '':")
+        lines.append(f"{pad}    c{k} = fast_{kind}(v)")
+    else:
+        env[f"col{k}"] = column
+        lines.append(f"{pad}else:")
+        lines.append(f"{pad}    c{k} = col{k}.typed(r)")
+        return
+    lines.append(f"{pad}else:")
+    lines.append(f"{pad}    raise Miss")
+
+
+def compile_typer(columns: tuple[Column, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A function typing a record into the tuple `tuple(c.typed(record) for c in columns)`.
+
+    Raises `BadRecord` exactly where the generic path would, with the same reason.
+    """
+    env: dict[str, Any] = {"Miss": _Miss, "fast_decimal": _fast_decimal, "fast_date": _fast_date,
+                           "fast_datetime": _fast_datetime}
+    lines = ["def fast(r):"]
+    for k, column in enumerate(columns):
+        _column_code(k, column, lines, env)
+    lines.append("    return (" + "".join(f"c{k}, " for k in range(len(columns))) + ")")
+    exec(compile("\n".join(lines), f"<typer of {len(columns)} columns>", "exec"), env)  # noqa: S102
+    fast = env["fast"]
+
+    def typer(record: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            return fast(record)
+        except Exception:  # noqa: BLE001 - the generic path raises the right error, or returns the value
+            return tuple(c.typed(record) for c in columns)
+
+    return typer
