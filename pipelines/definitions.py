@@ -9,9 +9,10 @@ from dagster import AssetsDefinition, Definitions
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
-from pipelines.assets.reconcile import build_reconcile_assets
+from pipelines.assets.reconcile import build_reconcile_assets, reconcile_asset_key
 from pipelines.jobs import build_schedules, source_jobs
 from pipelines.maintenance import housekeeping_job, housekeeping_schedule
+from pipelines.normalized_checks import build_normalized_checks
 from pipelines.resources_env import mysql_resource_from_env
 from pipelines.sensors import sync_logs_failure_sensor
 from resources.config import load_companies
@@ -40,6 +41,7 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     jobs = source_jobs(partitions)
     return Definitions(
         assets=[*assets, *build_reconcile_assets(companies, vendors)],
+        asset_checks=[build_normalized_checks(c, reconcile_asset_key(c)) for c in companies],
         jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
         schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],
