@@ -1,7 +1,8 @@
 """Headless Debian Chromium driven over the DevTools protocol: navigate, read text, screenshot.
 
-A few dozen lines over `websockets` instead of a browser-automation package, because those
-download their own browser; this drives the system's /usr/bin/chromium.
+A few dozen lines over `websockets` (installed with dagster-webserver, via uvicorn[standard])
+instead of a browser-automation package, because those download their own browser; this drives
+the system's /usr/bin/chromium.
 """
 
 from __future__ import annotations
