@@ -200,7 +200,7 @@ def test_graphql_backfill_of_three_months_is_one_run_within_rate_limits(
     assert overlaps == []
     runs_overlapped = run["startTime"] < scheduled_run["endTime"] and scheduled_run["startTime"] < run["endTime"]
     print(f"backfill run and scheduled run {'were' if runs_overlapped else 'were not'} in flight together; "
-          f"{len(spans)} harvest streams ran one at a time")
+          f"{len(spans)} harvest sync_logs spans, none overlapping")
 
 
 def peak_requests_per_window(requests: list[dict[str, Any]], window: float) -> int:
