@@ -55,6 +55,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from simulators.framework_limits import Fault, FaultQueue, RateLimit, RateLimiter
 from simulators.world import World, WorldRegistry
 
@@ -96,7 +98,11 @@ class Response:
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        # Several times faster than json.dumps (pages of 2,000 records are the simulators' main cost).
+        return orjson.dumps(obj)
+    except TypeError:  # integers beyond 64 bits, non-string keys, lone surrogates
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None,

@@ -13,6 +13,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 MASK64 = (1 << 64) - 1
@@ -43,15 +44,25 @@ class Rng:
         self.state = splitmix(self.state)
         return self.state
 
+    # below/chance/choice inline splitmix: they run about 16 times per generated record.
     def below(self, n: int) -> int:
-        return self.next() % n if n > 0 else 0
+        x = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+        self.state = x = x ^ (x >> 31)
+        return x % n if n > 0 else 0
 
     def chance(self, per: int) -> bool:
         """True with probability 1/per."""
         return self.below(per) == 0
 
     def choice(self, seq: list[Any] | tuple[Any, ...]) -> Any:
-        return seq[self.below(len(seq))]
+        x = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+        self.state = x = x ^ (x >> 31)
+        n = len(seq)
+        return seq[x % n if n > 0 else 0]
 
     def unit(self) -> float:
         return (self.next() >> 11) / float(1 << 53)
@@ -100,7 +111,11 @@ class Clock:
 
 def iso_z(ts: datetime) -> str:
     """Harvest-style second-precision UTC timestamp."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if ts.tzinfo is not UTC:
+        ts = ts.astimezone(UTC)
+    # isoformat is several times cheaper than strftime; it is "YYYY-MM-DDTHH:MM:SS+00:00" here
+    # (or with ".ffffff" before the offset), and years before 1000 never occur in a world.
+    return ts.isoformat()[:19] + "Z"
 
 
 def workdays(start: date, end: date) -> list[date]:
@@ -221,5 +236,10 @@ def month_key(d: date | str) -> str:
 
 
 def dt_at(d: date, seconds: int) -> datetime:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC) + timedelta(seconds=seconds)
+    return _midnight(d) + timedelta(seconds=seconds)
+
+
+@lru_cache(maxsize=8192)
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
