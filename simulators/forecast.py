@@ -122,7 +122,7 @@ class ForecastApp(VendorApp):
         if not auth.startswith("Bearer ") or len(auth) < 10:
             return json_response({"reason": "invalid-token"}, 401)
         world = self.registry.by_forecast_account(account)
-        if world is None or world.harvest_token != auth[7:]:
+        if world is None or world.harvest_role(auth[7:]) is None:
             return json_response({"reason": "non-existent-token", "account_id": account or "000000"}, 401)
         req.world = world
         return None

@@ -127,12 +127,23 @@ def start_stack(companies: list[str] | None = None, scale: str = "tiny", seed: i
         for n, vendor in enumerate(vendors):
             app = _load_app(vendor, registry, rate_limit_scale)
             if app is not None:
-                port = 0 if port_base is None else port_base + n
+                slot = VENDORS.index(vendor) if vendor in VENDORS else n
+                port = 0 if port_base is None else port_base + slot
                 stack.servers[vendor] = SimServer(app, port=port).start()
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def _vendor_list(value: str) -> tuple[str, ...]:
+    picked = tuple(v.strip().lower() for v in value.split(",") if v.strip())
+    unknown = [v for v in picked if v not in VENDORS]
+    if unknown or not picked:
+        raise argparse.ArgumentTypeError(f"unknown vendor(s) {', '.join(unknown) or '(none)'}; "
+                                         f"choose from {', '.join(VENDORS)}")
+    # keep the documented port order (harvest N, forecast N+1, ...) whatever order was typed
+    return tuple(v for v in VENDORS if v in picked)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,9 +156,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-base", type=int, default=None,
                         help="harvest on N, forecast N+1, qbo N+2, jira N+3 (default: free ports)")
     parser.add_argument("--anchor", type=date.fromisoformat, default=None, help="the world's today")
+    parser.add_argument("--vendors", type=_vendor_list, default=VENDORS,
+                        help=f"comma-separated subset of {','.join(VENDORS)} (default: all)")
     args = parser.parse_args(argv)
     stack = start_stack([c.strip() for c in args.companies.split(",") if c.strip()], args.scale, args.seed,
-                        args.rate_limit_scale, args.anchor, args.port_base)
+                        args.rate_limit_scale, args.anchor, args.port_base, args.vendors)
     conn = Path(tempfile.mkdtemp(prefix="timesync-sim-")) / "connections.yaml"
     conn.write_text(stack.connections_yaml())
     exports = {**stack.env(), **stack.env_for_connections(), "TIMESYNC_CONNECTIONS": str(conn)}

@@ -8,10 +8,12 @@ index on demand (see :mod:`simulators.world_streams`):
   ``world.jira_issue(project_index, n)``, ``world.time_activity(k)`` (QBO);
 - ``world.entry_dates`` maps a date window to an index range (dates are monotone in the index).
 
-Mutations (``world.mutate(system=..., resource=..., op=create|update|delete|archive, id=..., fields=...)``)
+Mutations (``world.mutate(system=..., resource=..., op=create|update|delete|archive|restore, id=..., fields=...)``)
 go to a small :class:`~simulators.world_core.Overlay` per (system, resource); ``fields`` use the vendor's
 flat field names (``hours``, ``spent_date``, ``user_id``...). Update and archive set ``updated_at`` to
 ``world.now()``. Deleting a Harvest project also deletes its time entries, expenses and assignments.
+Restore undoes a delete (not a cascade): the record comes back as it was, ``updated_at`` unchanged unless
+``fields`` patch it, so a client sees a once-missing id reappear.
 
 A vendor module that keeps its own mutation store (QBO, Jira) should register, so truth follows it:
 ``world.providers["jira.worklogs"] = fn`` yielding the current canonical worklogs (``jira_worklog``
@@ -48,6 +50,13 @@ class World:
         self.jira_site = company
         secret = f"{stable_int('token', company, seed):016x}"
         self.harvest_token = f"hv-{company}-{secret}"
+        self.harvest_member_token = f"hv-member-{company}-{secret}"
+        self.harvest_client_id, self.harvest_client_secret = f"hv-client-{company}", f"hv-secret-{secret}"
+        self.harvest_refresh_token = f"hv-refresh-{company}-{secret}"
+        # token -> access role; OAuth access tokens the id-host issues are added here
+        self.harvest_tokens: dict[str, str] = {self.harvest_token: "administrator",
+                                               self.harvest_member_token: "member"}
+        self.harvest_token_expires: dict[str, datetime] = {}
         self.qbo_client_id, self.qbo_client_secret = f"qbo-client-{company}", f"qbo-secret-{secret}"
         self.qbo_refresh_token = f"qbo-refresh-{company}-{secret}"
         self.jira_email, self.jira_api_token = f"sync@{company}.test", f"jira-{company}-{secret}"
@@ -60,6 +69,7 @@ class World:
         self.providers: dict[str, Callable[[], Iterable[dict[str, Any]]]] = {}
         self.count_providers: dict[str, Callable[[], int]] = {}
         self._new_ids = 0
+        self._graveyard: dict[tuple[str, str, int], tuple[str, dict[str, Any] | None]] = {}
         self._stream_seeds: dict[str, int] = {}
         self._truth_cache: tuple[int, dict[str, Any]] | None = None
         self.mutation_serial = 0
@@ -69,6 +79,9 @@ class World:
         self.contractors = [u for u in self.harvest_people if self.people[u]["is_contractor"]]
         self.staff = [u for u in self.harvest_people if not self.people[u]["is_contractor"]]
         self.person_by_harvest_id = {p["harvest_user_id"]: u for u, p in enumerate(self.people)}
+        self.harvest_member_user_id = next(
+            p["harvest_user_id"] for p in self.people
+            if p["in_harvest"] and not p["departed"] and p["person_key"] not in ("p001", "p002"))
         self.project_by_harvest_id = {p["harvest_project_id"]: k for k, p in enumerate(self.projects)}
         self.running_index = world_streams.running_timer_index(self)
         world_dims.build_assignments(self)
@@ -98,6 +111,12 @@ class World:
 
     def time_activity(self, k: int) -> dict[str, Any]:
         return world_streams.time_activity(self, k)
+
+    def harvest_role(self, token: str | None) -> str | None:
+        """The access role a Harvest/Forecast bearer token acts with here; None if unknown or expired."""
+        role = self.harvest_tokens.get(token or "")
+        expires = self.harvest_token_expires.get(token or "")
+        return None if expires is not None and expires <= self.now() else role
 
     def overlay(self, system: str, resource: str) -> Overlay:
         return self.overlays.setdefault((system, resource), Overlay())
@@ -159,13 +178,18 @@ class World:
             ov.created[rid] = {**fields, "id": rid, "created_at": now, "updated_at": now}
             return {"id": rid}
         rid = int(id)
+        if op == "restore":
+            return self._restore(system, resource, ov, rid, fields, now)
         exists = rid in ov.created or (rid not in ov.deleted and self.base_ids(system, resource)(rid))
         if not exists:
             raise KeyError(f"{system}.{resource} {rid} does not exist")
         if op == "delete":
-            if ov.created.pop(rid, None) is None:
+            created = ov.created.pop(rid, None)
+            if created is None:
                 ov.deleted.add(rid)
-                ov.patches.pop(rid, None)
+                self._graveyard[(system, resource, rid)] = ("patch", ov.patches.pop(rid, None))
+            else:
+                self._graveyard[(system, resource, rid)] = ("created", created)
             if (system, resource) == ("harvest", "projects"):
                 self._cascade_project_delete(rid)
             return {"id": rid, "deleted": True}
@@ -178,6 +202,26 @@ class World:
         else:
             ov.patches.setdefault(rid, {}).update(patch)
         return {"id": rid, "updated_at": now.isoformat()}
+
+    def _restore(self, system: str, resource: str, ov: Overlay, rid: int, fields: dict[str, Any],
+                 now: datetime) -> dict[str, Any]:
+        kind, saved = self._graveyard.pop((system, resource, rid), (None, None))
+        if kind == "created" and saved is not None:
+            ov.created[rid] = saved
+        elif rid in ov.deleted:
+            ov.deleted.discard(rid)
+            if saved:
+                ov.patches[rid] = saved
+        else:
+            raise KeyError(f"{system}.{resource} {rid} is not deleted")
+        if fields:
+            patch = {**fields, "updated_at": now}
+            target = ov.created.get(rid)
+            if target is not None:
+                target.update(patch)
+            else:
+                ov.patches.setdefault(rid, {}).update(patch)
+        return {"id": rid, "restored": True}
 
     def _cascade_project_delete(self, project_id: int) -> None:
         entries = self.overlay("harvest", "time_entries")
