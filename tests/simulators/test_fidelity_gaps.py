@@ -245,3 +245,26 @@ def test_simulate_rejects_an_unknown_vendor(capsys: pytest.CaptureFixture[str]) 
     with pytest.raises(SystemExit) as exc:
         main(["--vendors", "harvest,salesforce"])
     assert exc.value.code == 2 and "salesforce" in capsys.readouterr().err
+
+
+# --- scale: large serves 100k QBO TimeActivities --------------------------------------------------------
+def test_large_scale_serves_at_least_100k_qbo_time_activities() -> None:
+    stack = start_stack(["acme"], "large", seed=1, rate_limit_scale=0, anchor=ANCHOR, vendors=("qbo",))
+    try:
+        e = stack.env()
+        http = httpx.Client(base_url=e["QBO_BASE_URL"], timeout=30)
+        token = http.post("/oauth2/v1/tokens/bearer", auth=(e["QBO_CLIENT_ID"], e["QBO_CLIENT_SECRET"]), data={
+            "grant_type": "refresh_token", "refresh_token": e["QBO_REFRESH_TOKEN"]}).json()["access_token"]
+
+        def query(statement: str) -> dict:
+            r = http.get(f"/v3/company/{e['QBO_REALM_ID']}/query", params={"query": statement},
+                         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+            return r.raise_for_status().json()["QueryResponse"]
+
+        total = query("SELECT count(*) FROM TimeActivity")["totalCount"]
+        tail = query(f"SELECT * FROM TimeActivity STARTPOSITION {total - 4} MAXRESULTS 1000")["TimeActivity"]
+        past = query(f"SELECT * FROM TimeActivity STARTPOSITION {total + 1} MAXRESULTS 1000")
+    finally:
+        stack.stop()
+    assert total >= 100_000 and total == stack.world().scale.time_activities
+    assert len(tail) == 5 and past == {}
