@@ -7,16 +7,23 @@ feeds (``updated``/``deleted``) with a configurable lag (default 60 s); ``worklo
 ``X-RateLimit-*`` and ``RateLimit-Reason``; responses under 20% of the budget carry
 ``X-RateLimit-NearLimit: true``. Custom fault ``unavailable_503`` (503 with ``Retry-After``).
 
+OAuth 2.0 (3LO) on the same server: ``POST /oauth/token`` (refresh_token grant, JSON or form body) rotates
+the refresh token on every call and the old one dies at once (403 ``invalid_grant``); access tokens last
+3600 s; ``GET /oauth/token/accessible-resources`` lists the site for a Bearer; every API route is also
+served Bearer-only under ``/ex/jira/{cloudId}/rest/api/3`` with ``self`` links in that gateway form.
+
 Control plane (``POST /_sim/mutations``, system ``jira``): resource ``worklogs`` with op ``create``
 (fields ``issue``, ``accountId``, ``started``, ``seconds``, ``comment``), ``update`` / ``delete``
 (``id`` or ``fields.ids`` for a bulk edit sharing one ``updatedTime``), ``bulk_create``
-(``issue``, ``count``); resource ``config`` op ``configure`` (``lag_seconds``).
+(``issue``, ``count``); resource ``config`` op ``configure`` (``lag_seconds``; ``time_tracking_off``, a
+list of project keys whose ``issue/{key}/worklog`` answers 404).
 """
 
 from __future__ import annotations
 
 import base64
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,10 +42,14 @@ from simulators.framework import (
 )
 from simulators.jira_jql import JqlError, parse_jql
 from simulators.jira_worklogs import FEED_PAGE_SIZE
+from simulators.oauth_grant import RefreshGrant, form_of
 from simulators.world import World, WorldRegistry
+from simulators.world_core import stable_int
 from simulators.world_jira import MYSELF_TZ, JiraSite, build_jira_site, render_issue, render_worklog
 
 API = "/site/{site}/rest/api/3"
+GATEWAY = "/ex/jira/{cloudId}"
+OAUTH_SCOPES = "read:jira-work read:jira-user offline_access"
 REMOVED = ("The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
            "A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046")
 ID_ONLY_FIELDS = {"id", "key"}
@@ -60,6 +71,29 @@ class JiraApp(VendorApp):
             jira_extras.attach(self, world)
         self.custom_faults["unavailable_503"] = lambda req: errors(
             "Service unavailable", status=503, headers={"Retry-After": "2"})
+        worlds = registry.worlds()
+        self.oauth = RefreshGrant(worlds[0].seed if worlds else 0, "eyJ", "rt-", 3600, kill_old=True,
+                                  invalid_grant_status=403)
+        for world in worlds:
+            creds = self.oauth_credentials(world)
+            self.oauth.add_client(creds["JIRA_OAUTH_CLIENT_ID"], creds["JIRA_OAUTH_CLIENT_SECRET"], world.company,
+                                  creds["JIRA_OAUTH_REFRESH_TOKEN"])
+
+    @staticmethod
+    def cloud_id(world: World) -> str:
+        return str(uuid.UUID(int=stable_int("jira-cloud", world.company, world.seed) << 64
+                             | stable_int("jira-cloud-low", world.company, world.seed)))
+
+    def oauth_credentials(self, world: World) -> dict[str, str]:
+        secret = f"{stable_int('jira-oauth', world.company, world.seed):016x}"
+        return {"JIRA_CLOUD_ID": self.cloud_id(world), "JIRA_OAUTH_CLIENT_ID": f"jira-app-{world.company}",
+                "JIRA_OAUTH_CLIENT_SECRET": f"jira-app-secret-{secret}",
+                "JIRA_OAUTH_REFRESH_TOKEN": f"rt-{world.company}-{secret}"}
+
+    def env(self, world: World, base_url: str) -> dict[str, str]:
+        return {**self.oauth_credentials(world), "JIRA_OAUTH_TOKEN_URL": f"{base_url}/oauth/token",
+                "JIRA_OAUTH_RESOURCES_URL": f"{base_url}/oauth/token/accessible-resources",
+                "JIRA_OAUTH_API_URL": f"{base_url}/ex/jira/{self.cloud_id(world)}"}
 
     def site(self, world: World) -> JiraSite:
         with self._lock:
@@ -68,22 +102,30 @@ class JiraApp(VendorApp):
             return self.sites[world.jira_site]
 
     def register(self, router: Router) -> None:
-        for version in ("2", "3"):
+        router.add("POST", "/oauth/token", self.oauth_token)
+        router.add("GET", "/oauth/token/accessible-resources", self.accessible_resources)
+        for prefix in ("/site/{site}", GATEWAY):
+            api = f"{prefix}/rest/api/3"
+            for version in ("2", "3"):
+                for method in ("GET", "POST"):
+                    router.add(method, f"{prefix}/rest/api/{version}/search", self.removed)
             for method in ("GET", "POST"):
-                router.add(method, f"/site/{{site}}/rest/api/{version}/search", self.removed)
-        for method in ("GET", "POST"):
-            router.add(method, f"{API}/search/jql", self.search)
-        router.add("GET", f"{API}/myself", self.myself)
-        router.add("GET", f"{API}/worklog/updated", self.worklog_updated)
-        router.add("GET", f"{API}/worklog/deleted", self.worklog_deleted)
-        router.add("POST", f"{API}/worklog/list", self.worklog_list)
-        router.add("GET", f"{API}/issue/{{key}}/worklog", self.issue_worklogs)
-        router.add("GET", f"{API}/users/search", self.users_search)
-        router.add("GET", f"{API}/project/search", self.project_search)
+                router.add(method, f"{api}/search/jql", self.search)
+            router.add("GET", f"{api}/myself", self.myself)
+            router.add("GET", f"{api}/worklog/updated", self.worklog_updated)
+            router.add("GET", f"{api}/worklog/deleted", self.worklog_deleted)
+            router.add("POST", f"{api}/worklog/list", self.worklog_list)
+            router.add("GET", f"{api}/issue/{{key}}/worklog", self.issue_worklogs)
+            router.add("GET", f"{api}/users/search", self.users_search)
+            router.add("GET", f"{api}/project/search", self.project_search)
 
     # --- framework hooks --------------------------------------------------------------
 
     def authenticate(self, req: Request) -> Response | None:
+        if req.path == "/oauth/token":
+            return None
+        if req.path.startswith("/oauth/") or "cloudId" in req.path_params:
+            return self._bearer(req)
         world = self.registry.by_jira_site(req.path_params.get("site"))
         if world is None:
             return errors("Site not found", status=404)
@@ -99,6 +141,31 @@ class JiraApp(VendorApp):
                           status=401, headers={"WWW-Authenticate": 'Basic realm="protected-by-api-token"'})
         req.principal = email
         return None
+
+    def _bearer(self, req: Request) -> Response | None:
+        header = req.headers.get("Authorization") or ""
+        company = self.oauth.subject_of(header[7:], self.registry.default().now()) \
+            if header.startswith("Bearer ") else None
+        world = self.registry.get(company) if company else None
+        cloud = req.path_params.get("cloudId")
+        if world is None or (cloud is not None and cloud != self.cloud_id(world)):
+            return json_response({"code": 401, "message": "Unauthorized; scope does not match"}, 401)
+        req.world, req.principal = world, f"oauth:{world.company}"
+        return None
+
+    def oauth_token(self, req: Request) -> Response:
+        status, body = self.oauth.grant(form_of(req.body, req.headers.get("Content-Type")),
+                                        self.registry.default().now())
+        if status == 200:
+            body = {**body, "token_type": "Bearer", "scope": OAUTH_SCOPES}
+        return json_response(body, status)
+
+    def accessible_resources(self, req: Request) -> Response:
+        w = req.world
+        assert w is not None
+        return json_response([{"id": self.cloud_id(w), "name": w.jira_site, "url": f"https://{w.jira_site}.atlassian.net",
+                               "scopes": OAUTH_SCOPES.split(), "avatarUrl": "https://site-admin-avatar-cdn.prod."
+                               "public.atl-paas.net/avatars/240/rocket.png"}], records=1)
 
     def _limit_headers(self, remaining: int) -> dict[str, str]:
         cfg = self.limiter.config
@@ -128,7 +195,8 @@ class JiraApp(VendorApp):
         return errors(REMOVED, status=410)
 
     def base(self, req: Request) -> str:
-        return f"{req.base_url}/site/{req.path_params['site']}"
+        cloud = req.path_params.get("cloudId")
+        return f"{req.base_url}/ex/jira/{cloud}" if cloud else f"{req.base_url}/site/{req.path_params['site']}"
 
     def myself(self, req: Request) -> Response:
         world = req.world
@@ -219,6 +287,8 @@ class JiraApp(VendorApp):
         issue = site.issue_by_key.get(key.upper()) or (site.issue_by_id.get(int(key)) if key.isdigit() else None)
         if issue is None:
             return errors("Issue does not exist or you do not have permission to see it.", status=404)
+        if site.world.projects[issue["project_index"]]["jira_key"] in site.config.get("time_tracking_off", ()):
+            return errors("Time tracking is disabled for this issue's project.", status=404)
         start_at = int(req.param("startAt") or 0)
         limit = max(1, min(int(req.param("maxResults") or 5000), 5000))
         after, before = req.param("startedAfter"), req.param("startedBefore")

@@ -38,7 +38,9 @@ def mutate(app: JiraApp, world: World, resource: str, op: str, id_: Any,
     if resource == "config" and op == "configure":
         if "lag_seconds" in fields:
             site.lag_ms = int(float(fields["lag_seconds"]) * 1000)
-        return {"lag_seconds": site.lag_ms / 1000}
+        if "time_tracking_off" in fields:
+            site.config["time_tracking_off"] = sorted({str(k).upper() for k in fields["time_tracking_off"]})
+        return {"lag_seconds": site.lag_ms / 1000, "time_tracking_off": site.config.get("time_tracking_off", [])}
     if resource != "worklogs":
         raise KeyError(f"no Jira resource {resource}")
     with app._lock:

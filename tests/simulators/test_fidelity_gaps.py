@@ -268,3 +268,75 @@ def test_large_scale_serves_at_least_100k_qbo_time_activities() -> None:
         stack.stop()
     assert total >= 100_000 and total == stack.world().scale.time_activities
     assert len(tail) == 5 and past == {}
+
+
+# --- Jira: time tracking off, OAuth 3LO ----------------------------------------------------------------
+@pytest.fixture
+def jira_stack() -> Iterator[SimulatorStack]:
+    stack = start_stack(["acme", "globex"], "tiny", seed=1, rate_limit_scale=0, anchor=ANCHOR, vendors=("jira",))
+    for world in stack.registry.worlds():
+        world.clock.control(freeze=f"{ANCHOR.isoformat()}T12:00:00Z")
+    yield stack
+    stack.stop()
+
+
+def jira_basic(stack: SimulatorStack, company: str = "acme") -> httpx.Client:
+    e = stack.env(company)
+    return httpx.Client(base_url=e["JIRA_BASE_URL"], timeout=10, auth=(e["JIRA_EMAIL"], e["JIRA_API_TOKEN"]))
+
+
+def jira_refresh(stack: SimulatorStack, refresh_token: str, company: str = "acme") -> httpx.Response:
+    e = stack.env(company)
+    return httpx.post(e["JIRA_OAUTH_TOKEN_URL"], json={
+        "grant_type": "refresh_token", "client_id": e["JIRA_OAUTH_CLIENT_ID"],
+        "client_secret": e["JIRA_OAUTH_CLIENT_SECRET"], "refresh_token": refresh_token})
+
+
+def test_issue_worklog_is_404_when_time_tracking_is_off_for_its_project(jira_stack: SimulatorStack) -> None:
+    w = jira_stack.world()
+    key = w.projects[w.jira_projects[0]]["jira_key"]
+    other = w.projects[w.jira_projects[1]]["jira_key"]
+    with jira_basic(jira_stack) as jira:
+        assert jira.get(f"/rest/api/3/issue/{key}-1/worklog").status_code == 200
+        r = httpx.post(f"{jira_stack.url('jira')}/_sim/mutations", json={
+            "system": "jira", "resource": "config", "op": "configure", "fields": {"time_tracking_off": [key]}})
+        assert r.json()["time_tracking_off"] == [key]
+        off = jira.get(f"/rest/api/3/issue/{key}-1/worklog")
+        assert jira.get(f"/rest/api/3/issue/{other}-1/worklog").status_code == 200
+    assert off.status_code == 404 and off.json()["errors"] == {} and off.json()["errorMessages"]
+
+
+def test_jira_oauth_refresh_rotates_and_kills_the_old_refresh_token_at_once(jira_stack: SimulatorStack) -> None:
+    first = jira_refresh(jira_stack, jira_stack.env()["JIRA_OAUTH_REFRESH_TOKEN"])
+    assert first.status_code == 200
+    body = first.json()
+    assert body["expires_in"] == 3600 and body["token_type"] == "Bearer" and "offline_access" in body["scope"]
+    second = jira_refresh(jira_stack, body["refresh_token"])
+    assert second.status_code == 200 and second.json()["refresh_token"] != body["refresh_token"]
+    reused = jira_refresh(jira_stack, body["refresh_token"])
+    assert reused.status_code == 403 and reused.json()["error"] == "invalid_grant"
+    seed_again = jira_refresh(jira_stack, jira_stack.env()["JIRA_OAUTH_REFRESH_TOKEN"])
+    assert seed_again.json()["error"] == "invalid_grant"
+    assert jira_refresh(jira_stack, second.json()["refresh_token"], company="globex").status_code == 403
+
+
+def test_jira_bearer_reads_the_gateway_form_after_accessible_resources(jira_stack: SimulatorStack) -> None:
+    e = jira_stack.env()
+    token = jira_refresh(jira_stack, e["JIRA_OAUTH_REFRESH_TOKEN"]).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    resources = httpx.get(e["JIRA_OAUTH_RESOURCES_URL"], headers=bearer).json()
+    assert [r["id"] for r in resources] == [e["JIRA_CLOUD_ID"]] and resources[0]["scopes"]
+    api = f"{jira_stack.url('jira')}/ex/jira/{resources[0]['id']}/rest/api/3"
+    r = httpx.get(f"{api}/worklog/updated", params={"since": 0}, headers=bearer)
+    assert r.status_code == 200 and r.json()["values"]
+    assert r.json()["self"].startswith(f"{api}/worklog/updated")
+    with jira_basic(jira_stack) as jira:
+        basic = jira.get("/rest/api/3/worklog/updated", params={"since": 0}).json()
+    assert r.json()["values"] == basic["values"]
+    assert httpx.get(f"{api}/myself", auth=(e["JIRA_EMAIL"], e["JIRA_API_TOKEN"])).status_code == 401
+    assert httpx.get(f"{api}/myself", headers={"Authorization": "Bearer nope"}).status_code == 401
+    globex = jira_stack.env("globex")["JIRA_CLOUD_ID"]
+    assert httpx.get(f"{jira_stack.url('jira')}/ex/jira/{globex}/rest/api/3/myself",
+                     headers=bearer).status_code == 401
+    httpx.post(f"{jira_stack.url('jira')}/_sim/clock", json={"advance": 3601})
+    assert httpx.get(f"{api}/myself", headers=bearer).status_code == 401
