@@ -38,8 +38,16 @@ def company_for(stack: SimulatorStack, world: str = "acme") -> CompanyConnection
     return load_companies(env)[0]
 
 
+def forget_qbo_tokens(db: Database, company: CompanyConnections) -> None:
+    """Each test starts a new QBO simulator under the same realm id, which knows only its seed token:
+    tokens another test's simulator rotated into the shared database would be refused."""
+    if company.qbo is not None:
+        db.execute("DELETE FROM oauth_tokens WHERE provider = 'qbo' AND account_key = %s", (company.qbo.realm_id,))
+
+
 def sync_all(db: Database, company: CompanyConnections, mode: str = "full",
              vendors: tuple[VendorSpec, ...] = VENDORS) -> int:
+    forget_qbo_tokens(db, company)
     for vendor in vendors:
         if vendor.connection_of(company) is None:
             continue
