@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from simulators.world import World
 
 MYSELF_TZ = "America/Los_Angeles"
-CAP_BEFORE_BASE = timedelta(hours=2)  # world_streams caps worklog created/updated at base_time - 2 h
 ZONES = {"Eastern Time (US & Canada)": "America/New_York", "Pacific Time (US & Canada)": "America/Los_Angeles",
          "London": "Europe/London", "Berlin": "Europe/Berlin"}
 STATUSES = [("To Do", "new"), ("In Progress", "indeterminate"), ("Done", "done")]
@@ -81,19 +80,6 @@ def _users(w: World) -> list[dict[str, Any]]:
     return users
 
 
-def worklog_record(w: World, j: int) -> dict[str, Any]:
-    """``world.jira_worklog(j)``, with the times the world caps at one instant spread over a minute:
-    thousands of worklogs sharing one ``updatedTime`` would stall any ``worklog/updated`` pager."""
-    wl = w.jira_worklog(j)
-    cap = w.base_time - CAP_BEFORE_BASE
-    if wl["updated"] >= cap:
-        spread = timedelta(milliseconds=(j * 7919) % 60_000)
-        wl["updated"] = wl["updated"] + spread
-        if wl["created"] >= cap:
-            wl["created"] = wl["created"] + spread
-    return wl
-
-
 def _index_worklogs(w: World, issue_ids: dict[int, int]) -> tuple[WorklogBase, dict[int, int], dict[int, int]]:
     n = w.scale.worklogs
     updated = array("q", bytes(8 * n))
@@ -101,7 +87,7 @@ def _index_worklogs(w: World, issue_ids: dict[int, int]) -> tuple[WorklogBase, d
     spent: dict[int, int] = {}
     last: dict[int, int] = {}
     for j in range(n):
-        wl = worklog_record(w, j)
+        wl = w.jira_worklog(j)
         up = ms(wl["updated"])
         updated[j] = up
         per_issue.setdefault(wl["issue_id"], []).append((ms(wl["created"]), j))
@@ -111,7 +97,7 @@ def _index_worklogs(w: World, issue_ids: dict[int, int]) -> tuple[WorklogBase, d
     order_updated = array("q", (updated[j] for j in order))
     lists = {issue: array("i", (j for _, j in sorted(pairs))) for issue, pairs in per_issue.items()}
     empty = array("i")
-    base = WorklogBase(n, WORKLOG_ID0, lambda j: worklog_record(w, j), order, order_updated,
+    base = WorklogBase(n, WORKLOG_ID0, w.jira_worklog, order, order_updated,
                        lambda issue: lists.get(issue, empty))
     return base, spent, last
 

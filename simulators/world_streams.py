@@ -29,6 +29,11 @@ ASSIGNMENT_ID0 = 41_000_000
 # how far after its spent_date a base entry can have been updated (created up to ~3.7 days later,
 # 1 in 40 edited again up to 30 days after that)
 MAX_UPDATE_LAG = timedelta(days=35)
+# Base worklogs were created before base_time - 2 h and last updated before base_time - 1 h (so all are
+# past Jira's one-minute feed lag); times are spread to the millisecond, and bulk edits (one shared
+# updatedTime per week, a few dozen worklogs at the large scale) stay far below a 1,000-row feed page.
+WORKLOG_CREATED_HORIZON = timedelta(hours=2)
+WORKLOG_UPDATED_HORIZON = timedelta(hours=1)
 NOTES = ["Sprint work", "Code review", "Client call", "Bug fixing", "Design review", "Deployment",
          "Planning", "Documentation", "Pairing", "Estimation"]
 
@@ -142,15 +147,29 @@ def jira_worklog(w: World, j: int) -> dict[str, Any]:
         issue_id, issue_key, seconds = issue["id"], issue["key"], (1 + rng.below(12)) * 900
         comment = rng.choice(NOTES)
     started = dt_at(day, 8 * 3600 + rng.below(32) * 900)
-    created = min(started + timedelta(seconds=seconds + rng.below(6 * 3600)), w.base_time - timedelta(hours=2))
+    created = started + timedelta(seconds=seconds + rng.below(6 * 3600))
+    edit = timedelta(seconds=rng.below(20 * 86400)) if rng.chance(40) else None
+    visibility = "jira-developers" if rng.chance(25) else None
+    # Draws below come after every earlier one, so worklogs that need none keep their old values.
+    horizon = w.base_time - WORKLOG_CREATED_HORIZON
+    if created > horizon:
+        # work dated at or after the horizon was logged ahead of time, some moment in the day before it
+        created = horizon - timedelta(milliseconds=rng.below(86_400_000))
     updated = created
-    if rng.chance(40):
-        updated = min(created + timedelta(seconds=rng.below(20 * 86400)), w.base_time - timedelta(hours=1))
+    if edit is not None:
+        last = w.base_time - WORKLOG_UPDATED_HORIZON
+        bulk = dt_at(day + timedelta(days=11 - day.weekday()), 17 * 3600) + timedelta(milliseconds=417)
+        if rng.chance(4) and bulk <= last:
+            updated = bulk  # a bulk edit: the next week's Friday run, one updatedTime for the whole week
+        elif created + edit <= last:
+            updated = created + edit
+        else:
+            updated = created + timedelta(milliseconds=rng.below((last - created) // timedelta(milliseconds=1)))
     return {"id": WORKLOG_ID0 + j, "index": j, "issue_id": issue_id, "issue_key": issue_key,
             "project_index": p, "person_index": u, "author_account_id": w.people[u]["jira_account_id"],
             "started": started, "seconds": seconds, "comment": comment, "created": created,
             "updated": updated, "harvest_entry_id": entry["id"] if entry else None,
-            "visibility": "jira-developers" if rng.chance(25) else None}
+            "visibility": visibility}
 
 
 def time_activity(w: World, k: int) -> dict[str, Any]:

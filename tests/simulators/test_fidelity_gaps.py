@@ -15,11 +15,15 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from simulators.jira_worklogs import ms
 from simulators.stack import SimulatorStack, main, start_stack
+from simulators.world import World
+from simulators.world_streams import WORKLOG_ID0
 from tests.simulators.conftest import ANCHOR, forecast_client, harvest_client
 
 WINDOW = {"from": "2025-02-03", "to": "2025-02-07"}
@@ -340,3 +344,27 @@ def test_jira_bearer_reads_the_gateway_form_after_accessible_resources(jira_stac
                      headers=bearer).status_code == 401
     httpx.post(f"{jira_stack.url('jira')}/_sim/clock", json={"advance": 3601})
     assert httpx.get(f"{api}/myself", headers=bearer).status_code == 401
+
+
+# --- Jira world: spread updatedTimes, bulk edits below a feed page --------------------------------------
+def test_world_worklog_times_are_spread_and_bulk_edits_stay_under_1000_per_instant() -> None:
+    w = World("acme", "small", 1, ANCHOR)
+    worklogs = [w.jira_worklog(j) for j in range(w.scale.worklogs)]
+    per_instant = Counter(ms(wl["updated"]) for wl in worklogs)
+    assert max(per_instant.values()) < 1000
+    assert any(n > 1 for n in per_instant.values())  # bulk edits exist
+    assert max(Counter(ms(wl["created"]) for wl in worklogs).values()) < 10
+    assert all(wl["created"] <= wl["updated"] <= w.base_time - timedelta(hours=1) for wl in worklogs)
+    assert max(wl["created"] for wl in worklogs) <= w.base_time - timedelta(hours=2)
+
+
+def test_worklog_feed_serves_the_worlds_own_updated_times(jira_stack: SimulatorStack) -> None:
+    w = jira_stack.world()
+    seen: dict[int, int] = {}
+    with jira_basic(jira_stack) as jira:
+        url = "/rest/api/3/worklog/updated?since=0"
+        while url:
+            body = jira.get(url).json()
+            seen.update((v["worklogId"], v["updatedTime"]) for v in body["values"])
+            url = None if body["lastPage"] else body["nextPage"]
+    assert seen == {WORKLOG_ID0 + j: ms(w.jira_worklog(j)["updated"]) for j in range(w.scale.worklogs)}
