@@ -10,6 +10,7 @@ TimeActivities.
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -368,3 +369,21 @@ def test_worklog_feed_serves_the_worlds_own_updated_times(jira_stack: SimulatorS
             seen.update((v["worklogId"], v["updatedTime"]) for v in body["values"])
             url = None if body["lastPage"] else body["nextPage"]
     assert seen == {WORKLOG_ID0 + j: ms(w.jira_worklog(j)["updated"]) for j in range(w.scale.worklogs)}
+
+
+# --- determinism of the new surfaces --------------------------------------------------------------------
+def test_reports_and_oauth_tokens_are_byte_identical_for_one_seed() -> None:
+    runs = []
+    for _ in range(2):
+        stack = start_stack(["acme"], "tiny", seed=7, rate_limit_scale=0, anchor=ANCHOR, vendors=("harvest", "jira"))
+        stack.world().clock.control(freeze=f"{ANCHOR.isoformat()}T12:00:00Z")
+        try:
+            with harvest_client(stack) as client:
+                bodies = [client.get(f"/v2/reports/time/{kind}", params=WINDOW).content
+                          for kind in ("clients", "projects", "tasks", "team")]
+            bodies.append(refresh(stack).content)
+            bodies.append(jira_refresh(stack, stack.env()["JIRA_OAUTH_REFRESH_TOKEN"]).content)
+        finally:
+            stack.stop()
+        runs.append([re.sub(rb"127\.0\.0\.1:\d+", b"HOST", b) for b in bodies])
+    assert runs[0] == runs[1]
