@@ -489,6 +489,8 @@ class HarvestApp(VendorApp):
         return sorted(rows, key=lambda r: (r.get(name) or "", next(iter(r.values()))))
 
     def delete_time_entry(self, req: Request) -> Response:
+        if self._own_user(req) is not None and self.time_entry(req).status != 200:
+            return self.not_found(req, True)
         try:
             req.world.mutate("harvest", "time_entries", "delete", int(req.path_params["id"]))
         except (KeyError, ValueError):

@@ -104,6 +104,7 @@ def test_member_token_sees_only_its_own_time_entries(hf_stack: SimulatorStack) -
                      if e["user"]["id"] != me)
         assert member.get("/v2/time_entries", params={"user_id": other["user"]["id"]}).json()["time_entries"] == []
         assert member.get(f"/v2/time_entries/{other['id']}").status_code == 404
+        assert member.delete(f"/v2/time_entries/{other['id']}").status_code == 404
         assert {e["user"]["id"] for e in member.get("/v2/expenses").json()["expenses"]} <= {me}
 
 
