@@ -9,15 +9,17 @@ from pymysql.cursors import DictCursor
 
 from resources.sql import load_sql
 
-ENTITY_TYPES = ("person", "client", "project")
+ENTITY_TYPES = ("person", "client", "project", "invoice")
 
 
 def record_field_conflicts(cur: pymysql.cursors.Cursor, company_id: int, now: datetime,
                            sync_log_id: int | None) -> dict[str, int]:
     """Upsert this run's field conflicts, resolve those no longer seen; returns counts per entity type."""
     with cur.connection.cursor(DictCursor) as dict_cur:
-        dict_cur.execute(load_sql("reconcile/select_field_conflicts.sql"), {"company_id": company_id})
-        rows = list(dict_cur.fetchall())
+        rows = []
+        for sql in ("reconcile/select_field_conflicts.sql", "reconcile/select_invoice_conflicts.sql"):
+            dict_cur.execute(load_sql(sql), {"company_id": company_id})
+            rows.extend(dict_cur.fetchall())
     counts = dict.fromkeys(ENTITY_TYPES, 0)
     upsert = load_sql("reconcile/upsert_conflict.sql")
     for row in rows:

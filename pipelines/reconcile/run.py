@@ -100,5 +100,5 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
                 f"{counts.deleted} deleted, {counts.unchanged} unchanged")
         by_type = record_field_conflicts(cur, company_id, now, link_log)
     outcome.field_conflicts = sum(by_type.values())
-    for table, entity_type in ENTITY_OF_TABLE.items():
+    for table, entity_type in (*ENTITY_OF_TABLE.items(), ("invoices", "invoice")):
         outcome.counts[table].conflicts = by_type[entity_type]

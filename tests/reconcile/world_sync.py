@@ -57,7 +57,8 @@ def sync_all(db: Database, company: CompanyConnections, mode: str = "full",
 
 
 NORMALIZED_TABLES = ("clients", "projects", "service_lines", "team_members", "project_assignments", "time_entries",
-                     "source_links")
+                     "source_links", "roles", "team_member_roles", "jira_issues", "invoices", "invoice_lines",
+                     "payments")
 
 
 def links(db: Database, company_id: int, entity_type: str) -> dict[tuple[str, str, str], int]:

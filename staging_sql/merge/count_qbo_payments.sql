@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM staging_qbo_payments WHERE company_id = %(company_id)s

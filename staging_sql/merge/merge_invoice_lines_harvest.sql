@@ -1,0 +1,42 @@
+-- Harvest invoice lines from the staged invoice's line_items (JSON_TABLE), on the Harvest invoice's row.
+-- A deleted invoice's lines are deleted with it; lines gone from a staged invoice are retired by
+-- retire_invoice_lines_harvest.sql. One level, hash-only, never older over newer (the invoice's version).
+INSERT INTO invoice_lines (company_id, invoice_id, source_line_id, line_num, detail_type, description, quantity,
+                           unit_price, amount, service_date, qbo_item_id, service_line_id, source_updated_at,
+                           deleted_at, row_hash, created_at, updated_at)
+SELECT h.company_id, i.id, l.line_id, l.line_num, l.kind, l.description, l.quantity, l.unit_price, l.amount,
+       NULL, NULL, NULL, h.source_updated_at, h.deleted_at,
+       UNHEX(MD5(CONCAT_WS('|', IFNULL(i.id, '~'), IFNULL(l.line_num, '~'), IFNULL(l.kind, '~'),
+             IFNULL(l.description, '~'), IFNULL(l.quantity, '~'), IFNULL(l.unit_price, '~'),
+             IFNULL(l.amount, '~'), IFNULL(h.deleted_at, '~')))),
+       %(now)s, %(now)s
+FROM staging_harvest_invoices h
+JOIN invoices i ON i.company_id = h.company_id AND i.source_system = 'harvest' AND i.source_id = CAST(h.id AS CHAR)
+JOIN JSON_TABLE(h.line_items, '$[*]' COLUMNS (
+       line_num FOR ORDINALITY,
+       line_id VARCHAR(64) PATH '$.id',
+       kind VARCHAR(64) PATH '$.kind',
+       description TEXT PATH '$.description',
+       quantity DECIMAL(14,4) PATH '$.quantity',
+       unit_price DECIMAL(14,4) PATH '$.unit_price',
+       amount DECIMAL(14,2) PATH '$.amount')) l ON l.line_id IS NOT NULL
+LEFT JOIN invoice_lines t ON t.company_id = h.company_id AND t.invoice_id = i.id
+     AND t.source_line_id = CONVERT(l.line_id USING utf8mb4) COLLATE utf8mb4_unicode_ci
+WHERE h.company_id = %(company_id)s
+  AND (t.id IS NULL
+       OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', IFNULL(i.id, '~'), IFNULL(l.line_num, '~'), IFNULL(l.kind, '~'),
+                 IFNULL(l.description, '~'), IFNULL(l.quantity, '~'), IFNULL(l.unit_price, '~'),
+                 IFNULL(l.amount, '~'), IFNULL(h.deleted_at, '~'))))
+           AND (t.source_updated_at IS NULL OR h.source_updated_at IS NULL
+                OR h.source_updated_at >= t.source_updated_at)))
+ON DUPLICATE KEY UPDATE
+  invoice_lines.updated_at = IF(invoice_lines.row_hash <=> VALUES(row_hash), invoice_lines.updated_at, %(now)s),
+  invoice_lines.line_num = VALUES(line_num),
+  invoice_lines.detail_type = VALUES(detail_type),
+  invoice_lines.description = VALUES(description),
+  invoice_lines.quantity = VALUES(quantity),
+  invoice_lines.unit_price = VALUES(unit_price),
+  invoice_lines.amount = VALUES(amount),
+  invoice_lines.source_updated_at = VALUES(source_updated_at),
+  invoice_lines.deleted_at = VALUES(deleted_at),
+  invoice_lines.row_hash = VALUES(row_hash)
