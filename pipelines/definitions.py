@@ -38,7 +38,7 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
     vendors = vendor_specs()
     assets: list[AssetsDefinition] = [a for v in vendors for a in build_vendor_assets(v, companies, partitions)]
-    jobs = source_jobs(partitions)
+    jobs = source_jobs()
     return Definitions(
         assets=[*assets, *build_reconcile_assets(companies, vendors)],
         asset_checks=[build_normalized_checks(c, reconcile_asset_key(c)) for c in companies],

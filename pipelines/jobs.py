@@ -42,10 +42,10 @@ def source_selection(source: str) -> AssetSelection:
     return AssetSelection.groups(source)
 
 
-def source_jobs(partitions: DailyPartitionsDefinition) -> list[UnresolvedAssetJobDefinition]:
+def source_jobs() -> list[UnresolvedAssetJobDefinition]:
     jobs = [
         define_asset_job(
-            f"{source}_sync", selection=source_selection(source), partitions_def=partitions,
+            f"{source}_sync", selection=source_selection(source),
             tags={"timesync/source": source}, description=f"Sync every {source} stream of every company.",
         )
         for source in SOURCES
@@ -55,7 +55,7 @@ def source_jobs(partitions: DailyPartitionsDefinition) -> list[UnresolvedAssetJo
         tags={"timesync/source": "reconcile"}, description="Identity resolution, conflicts and merges.",
     ))
     jobs.append(define_asset_job(
-        "full_sync", selection=AssetSelection.all(), partitions_def=partitions,
+        "full_sync", selection=AssetSelection.all(),
         description="Every source, then reconciliation.",
     ))
     return jobs

@@ -68,7 +68,7 @@ def run_sync(sources: list[str], date_from: date | None = None, date_to: date | 
         raise SystemExit(f"sync: no assets configured for {', '.join(sources)} (check the vendor settings)")
     keys = stream_keys + (reconcile_keys if reconcile else [])
     partitions = base.resolve_assets_def(stream_keys[0]).partitions_def or _any_partitions(base, stream_keys)
-    job = define_asset_job(CLI_JOB, selection=AssetSelection.assets(*keys), partitions_def=partitions)
+    job = define_asset_job(CLI_JOB, selection=AssetSelection.assets(*keys))
     defs = build_definitions(extra_jobs=[job])
     for key in stream_keys:
         stream_ops.append(defs.resolve_assets_def(key).node_def.name)
