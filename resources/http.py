@@ -21,6 +21,7 @@ from typing import Any, Self, TypeVar
 import httpx
 import orjson
 
+from resources.gc_pause import paused_gc
 from resources.redact import redact
 
 log = logging.getLogger("timesync.http")
@@ -308,7 +309,8 @@ def decode_json(content: bytes) -> Any:
     """
     if _LONG_DIGITS not in content.translate(_DIGITS):
         try:
-            return orjson.loads(content)
+            with paused_gc():
+                return orjson.loads(content)
         except orjson.JSONDecodeError:
             pass
     return json.loads(content)

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 import pymysql
 
+from resources.gc_pause import paused_gc
 from resources.mysql import Database, is_connection_lost
 from resources.sql import load_sql, quote_identifier
 from resources.staging_types import BadRecord, Column, compile_typer
@@ -175,6 +176,10 @@ class StagingWriter:
         self._close_connection()
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
+        with paused_gc():
+            self._add(records)
+
+    def _add(self, records: Iterable[dict[str, Any]]) -> None:
         typer, rows, cid, sid = self._typer, self._rows, self.company_id, self.sync_log_id
         result = self.result
         newest = result.max_source_updated_at
@@ -287,8 +292,8 @@ class StagingWriter:
         try:
             line = self._tsv_line
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write("\n".join([line(row) for row in rows]))
-                fh.write("\n")
+                for start in range(0, len(rows), 1000):  # in slices: the whole batch as one string doubles the peak
+                    fh.write("".join([line(row) + "\n" for row in rows[start:start + 1000]]))
             cur.execute(self.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
         finally:
             os.unlink(path)

@@ -146,11 +146,22 @@ _INT_LIMIT = 2**63
 _FAST_DECIMAL_LIMIT = 9e13
 
 
+# Hours and rates repeat endlessly; a Decimal is immutable, so equal floats can share one.
+_DECIMAL_OF_FLOAT: dict[float, Decimal] = {}
+
+
 def _fast_decimal(raw: Any) -> Decimal:
     kind = raw.__class__
     if kind is float:
+        value = _DECIMAL_OF_FLOAT.get(raw)
+        if value is not None:
+            return value
         if -_FAST_DECIMAL_LIMIT < raw < _FAST_DECIMAL_LIMIT:
-            return Decimal(repr(raw))
+            value = Decimal(repr(raw))
+            # 0.0 == -0.0 as keys, but their Decimals differ.
+            if raw != 0.0 and len(_DECIMAL_OF_FLOAT) < 4096:
+                _DECIMAL_OF_FLOAT[raw] = value
+            return value
     elif kind is int:
         if -_FAST_DECIMAL_LIMIT < raw < _FAST_DECIMAL_LIMIT:
             return Decimal(raw)

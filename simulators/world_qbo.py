@@ -64,6 +64,7 @@ class _Builder:
         self.tz = timezone(timedelta(hours=OFFSETS.get(w.company, -7)))
         self.import_time = self.at(w.anchor - timedelta(days=420), 10 * 3600)
         self.display: dict[int, str] = {}
+        self._first_ta_of_day: dict[date, int] = {}
 
     def at(self, day: date, seconds: int) -> str:
         return self.stamp(datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(seconds=seconds))
@@ -214,7 +215,10 @@ class _Builder:
 
     def ta_updated(self, k: int) -> str:
         day = self.ta_day(k)
-        first = bisect_left(range(self.ta_count()), day.toordinal(), key=lambda x: self.ta_day(x).toordinal())
+        first = self._first_ta_of_day.get(day)
+        if first is None:  # one bisection per day, not per row
+            first = self._first_ta_of_day[day] = bisect_left(
+                range(self.ta_count()), day.toordinal(), key=lambda x: self.ta_day(x).toordinal())
         moment = datetime(day.year, day.month, day.day, 18, tzinfo=self.tz)
         moment += timedelta(seconds=(k - first) // TA_TIE_GROUP)
         return self.stamp(min(moment, self.w.base_time - timedelta(hours=1)))
