@@ -107,10 +107,15 @@ class Database:
         kwargs.update(overrides)
         return pymysql.connect(**kwargs)
 
-    def connect(self, with_database: bool = True, **overrides: Any) -> pymysql.connections.Connection:
-        """A new connection; a lost tunnel or server is re-established once, then a clear error."""
+    def _with_one_reconnect(self, attempt: Callable[[], T], failing: str,
+                            also_lost: tuple[type[BaseException], ...] = ()) -> T:
+        """`attempt()`; if the connection is lost, restart the tunnel and try once more, then fail clearly.
+
+        `also_lost` names further errors that mean "still unreachable" on the second try (a tunnel
+        that cannot reopen); a host-key refusal is never one of them.
+        """
         try:
-            return self._connect_once(with_database, **overrides)
+            return attempt()
         except pymysql.err.OperationalError as exc:
             if not is_connection_lost(exc):
                 raise
@@ -119,14 +124,26 @@ class Database:
 
         try:
             self._restart_tunnel()
-            return self._connect_once(with_database, **overrides)
+            return attempt()
         except HostKeyError:
             raise
-        except (pymysql.err.OperationalError, OSError, RuntimeError) as exc:
-            raise DatabaseUnavailable(
-                f"MySQL at {self.describe()} is unreachable (reconnected once, still failing): "
-                f"{first.args[-1] if first.args else first}; then: {exc}"
-            ) from exc
+        except pymysql.err.OperationalError as exc:
+            if not is_connection_lost(exc):
+                raise
+            second: BaseException = exc
+        except also_lost as exc:
+            second = exc
+        raise DatabaseUnavailable(
+            f"MySQL at {self.describe()} {failing}: {first.args[-1] if first.args else first}; "
+            f"then: {second.args[-1] if isinstance(second, pymysql.MySQLError) and second.args else second}"
+        ) from second
+
+    def connect(self, with_database: bool = True, **overrides: Any) -> pymysql.connections.Connection:
+        """A new connection; a lost tunnel or server is re-established once, then a clear error."""
+        return self._with_one_reconnect(
+            lambda: self._connect_once(with_database, **overrides),
+            "is unreachable (reconnected once, still failing)", also_lost=(OSError, RuntimeError),
+        )
 
     @contextmanager
     def connection(self, with_database: bool = True, **overrides: Any) -> Iterator[pymysql.connections.Connection]:
@@ -144,23 +161,12 @@ class Database:
 
         `work` must be safe to repeat (it runs in its own transaction and commits at its end).
         """
-        try:
+
+        def attempt() -> T:
             with self.connection(with_database) as conn:
                 return work(conn)
-        except pymysql.err.OperationalError as exc:
-            if not is_connection_lost(exc):
-                raise
-            first = exc
-        try:
-            self._restart_tunnel()
-            with self.connection(with_database) as conn:
-                return work(conn)
-        except pymysql.err.OperationalError as exc:
-            if not is_connection_lost(exc):
-                raise
-            raise DatabaseUnavailable(
-                f"MySQL at {self.describe()}: connection lost twice ({first.args[-1]}; then {exc.args[-1]})"
-            ) from exc
+
+        return self._with_one_reconnect(attempt, "lost the connection twice")
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         def work(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:
