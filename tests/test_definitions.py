@@ -59,3 +59,34 @@ def test_definitions_group_assets_by_source_with_one_pool_per_account_and_stoppe
         assert {"harvest_sync", "forecast_sync", "qbo_sync", "jira_sync", "reconcile_job"} <= job_names
     finally:
         stack.stop()
+
+
+def test_nightly_sweep_relists_the_last_35_days_and_hourly_run_is_incremental(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from dagster import build_schedule_context
+
+    stack = start_stack(["acme"], vendors=("harvest",))
+    try:
+        connections = tmp_path / "connections.yaml"
+        connections.write_text(stack.connections_yaml())
+        monkeypatch.setenv("TIMESYNC_CONNECTIONS", str(connections))
+        for name, value in stack.env_for_connections().items():
+            monkeypatch.setenv(name, value)
+        from pipelines.definitions import build_definitions
+
+        defs = build_definitions()
+        when = datetime(2026, 11, 22, 2, 17, tzinfo=UTC)
+        context = build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
+        sweep = defs.resolve_schedule_def("harvest_nightly_sweep")
+        [request] = sweep.evaluate_tick(context).run_requests
+        assert request.tags["dagster/asset_partition_range_end"] == "2026-11-22"
+        assert request.tags["dagster/asset_partition_range_start"] == "2026-10-18"
+        assert {c["config"]["mode"] for c in request.run_config["ops"].values()} == {"auto"}
+        hourly = defs.resolve_schedule_def("harvest_hourly_incremental")
+        [request] = hourly.evaluate_tick(context).run_requests
+        assert request.partition_key == "2026-11-22"
+        assert {c["config"]["mode"] for c in request.run_config["ops"].values()} == {"incremental"}
+        assert len(request.run_config["ops"]) == 10  # every harvest stream of the one company
+    finally:
+        stack.stop()
