@@ -169,8 +169,16 @@ def _fast_decimal(raw: Any) -> Decimal:
 
 
 def _fast_datetime(raw: Any) -> datetime:
-    if raw.__class__ is str and len(raw) == 20 and raw[19] == "Z" and raw[10] == "T":
-        value = datetime.fromisoformat(raw[:19])
+    """`to_datetime` for the shapes vendors send, where it comes down to one fromisoformat."""
+    if raw.__class__ is str and len(raw) >= 20 and raw[10] == "T":
+        n = len(raw)
+        if n == 20 and raw[19] == "Z":  # Harvest: 2026-05-01T12:34:56Z
+            value = datetime.fromisoformat(raw[:19])
+        elif (n == 25 and raw[22] == ":" and raw[19] in "+-"  # QBO: 2026-05-01T12:34:56-07:00
+              or n == 28 and raw[19] == "." and raw[23] in "+-"):  # Jira: 2026-05-01T12:34:56.000+0000
+            value = datetime.fromisoformat(raw).astimezone(UTC).replace(tzinfo=None)
+        else:
+            return to_datetime(raw)
         if MIN_YEAR <= value.year <= MAX_YEAR:
             return value
     return to_datetime(raw)

@@ -32,7 +32,10 @@ EXTRA_USERS = [("557058:automation", "Automation for Jira", "app", True),
 
 
 def jira_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat is several times cheaper than strftime (three stamps per rendered worklog).
+    return moment.isoformat()[:19] + ".000+0000"
 
 
 def duration(seconds: int) -> str:
