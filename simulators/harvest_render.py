@@ -47,25 +47,47 @@ class HarvestIndex:
             "created_at": iso_z(ta["created_at"]), "updated_at": iso_z(ta["created_at"]),
             "hourly_rate": ta["hourly_rate"], "budget": None} for ta in w.task_assignments}
         self.group_account = f"{w.number:04d}-cloud"
+        self._user_refs: dict[int | None, dict[str, Any]] = {}
+        self._project_refs: dict[int | None, dict[str, Any]] = {}
+        self._client_refs: dict[int | None, dict[str, Any]] = {}
+        self._task_refs: dict[int, dict[str, Any]] = {}
 
+    # The embedded user/client/project/task objects repeat on every entry; each is built once and
+    # shared (they are only serialised, never changed). Names come from the world's fixed dimensions.
     def user_ref(self, uid: int | None) -> dict[str, Any]:
-        p = self.users.get(uid)
-        return {"id": uid, "name": f"{p['first_name']} {p['last_name']}" if p else None}
+        ref = self._user_refs.get(uid)
+        if ref is None:
+            p = self.users.get(uid)
+            ref = self._user_refs[uid] = {"id": uid, "name": f"{p['first_name']} {p['last_name']}" if p else None}
+        return ref
 
     def project_ref(self, pid: int | None) -> dict[str, Any]:
-        p = self.projects.get(pid)
-        return {"id": pid, "name": p["name"] if p else None, "code": p["code"] if p else None}
+        ref = self._project_refs.get(pid)
+        if ref is None:
+            p = self.projects.get(pid)
+            ref = self._project_refs[pid] = {"id": pid, "name": p["name"] if p else None,
+                                             "code": p["code"] if p else None}
+        return ref
 
     def client_ref(self, pid: int | None) -> dict[str, Any]:
-        p = self.projects.get(pid)
-        c = self.w.clients[p["client_index"]] if p else None
-        return {"id": c["harvest_client_id"] if c else None, "name": c["name"] if c else None,
-                "currency": "USD"}
+        ref = self._client_refs.get(pid)
+        if ref is None:
+            p = self.projects.get(pid)
+            c = self.w.clients[p["client_index"]] if p else None
+            ref = self._client_refs[pid] = {"id": c["harvest_client_id"] if c else None,
+                                            "name": c["name"] if c else None, "currency": "USD"}
+        return ref
+
+    def task_ref(self, tid: int) -> dict[str, Any]:
+        ref = self._task_refs.get(tid)
+        if ref is None:
+            task = self.tasks.get(tid)
+            ref = self._task_refs[tid] = {"id": tid, "name": task["name"] if task else None}
+        return ref
 
 
 def time_entry_json(w: World, ix: HarvestIndex, rec: dict[str, Any]) -> dict[str, Any]:
     hours = current_hours(w, rec)
-    task = ix.tasks.get(rec["task_id"])
     inv = ix.invoices.get(rec.get("invoice_id"))
     issue_id = rec.get("jira_issue_id")
     project = ix.projects.get(rec["project_id"])
@@ -83,9 +105,7 @@ def time_entry_json(w: World, ix: HarvestIndex, rec: dict[str, Any]) -> dict[str
         "cost_rate": ix.users[rec["user_id"]]["cost_rate"] if rec["user_id"] in ix.users else None,
         "created_at": iso_z(rec["created_at"]), "updated_at": iso_z(rec["updated_at"]),
         "user": ix.user_ref(rec["user_id"]), "client": ix.client_ref(rec["project_id"]),
-        "project": {"id": rec["project_id"], "name": project["name"] if project else None,
-                    "code": project["code"] if project else None},
-        "task": {"id": rec["task_id"], "name": task["name"] if task else None},
+        "project": ix.project_ref(rec["project_id"]), "task": ix.task_ref(rec["task_id"]),
         "user_assignment": ix.ua_json.get((rec["user_id"], rec["project_id"])),
         "task_assignment": ix.ta_json.get(rec.get("task_assignment_id")),
         "external_reference": None if issue_id is None else {

@@ -13,6 +13,7 @@ Index math (N entries, M worklogs, K time activities, all dates monotone non-dec
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from simulators.world_core import Rng, dt_at
@@ -73,6 +74,16 @@ def issue_of(w: World, p: int, n: int) -> dict[str, Any]:
             "number": n}
 
 
+@lru_cache(maxsize=4096)
+def _month(day: date) -> str:
+    return day.isoformat()[:7]
+
+
+@lru_cache(maxsize=64)
+def _clock_time_cached(seconds: int) -> str:
+    return _clock_time(seconds)
+
+
 def time_entry(w: World, i: int) -> dict[str, Any]:
     """Base Harvest time entry ``i`` in canonical (Harvest flat) form."""
     rng = Rng(w.stream_seed("time_entries"), i)
@@ -100,7 +111,7 @@ def time_entry(w: World, i: int) -> dict[str, Any]:
     running = i == w.running_index
     if running:
         created, updated = dt_at(day, 9 * 3600), dt_at(day, 15 * 3600)
-    invoice = w.invoice_by_client_month.get((proj["client_index"], day.isoformat()[:7])) if ta["billable"] else None
+    invoice = w.invoice_by_client_month.get((proj["client_index"], _month(day))) if ta["billable"] else None
     return {
         "id": TIME_ENTRY_ID0 + i, "index": i, "spent_date": day, "user_id": person["harvest_user_id"],
         "project_id": proj["harvest_project_id"], "task_id": w.tasks[ta["task_index"]]["id"],
@@ -111,8 +122,8 @@ def time_entry(w: World, i: int) -> dict[str, Any]:
         "jira_issue_id": issue["id"] if issue else None, "jira_issue_key": issue["key"] if issue else None,
         "linked_worklog_index": -(-i * w.scale.worklogs // w.scale.time_entries) if linked else None,
         "is_running": running, "timer_started_at": updated if running else None,
-        "started_time": _clock_time(15 * 3600 if running else start),
-        "ended_time": None if running else _clock_time(start + int(hours * 3600)),
+        "started_time": _clock_time_cached(15 * 3600 if running else start),
+        "ended_time": None if running else _clock_time_cached(start + int(hours * 3600)),
         "created_at": created, "updated_at": updated,
     }
 
