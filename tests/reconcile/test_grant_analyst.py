@@ -18,7 +18,7 @@ DENIED = {1142, 1143, 1044}  # table / column / database access denied
 @pytest.fixture
 def analyst(migrated_db: Database) -> Iterator[pymysql.connections.Connection]:
     user, password = f"analyst_{secrets.token_hex(3)}", secrets.token_urlsafe(12)
-    result = run_cli(["grant-analyst", user, "--password", password, "--host", "%"], db_env(migrated_db))
+    result = run_cli(["grant-analyst", user, f"--password={password}", "--host", "%"], db_env(migrated_db))
     assert result.returncode == 0, result.stderr
     conn = pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=user, password=password,
                            database=migrated_db.name, autocommit=True)
