@@ -72,7 +72,7 @@ def load_average() -> str:
 
 
 def run(stream_vendor: str, stream: str, company: object, db: object, pids: tuple[int, int | None]
-        ) -> tuple[int, float, int, list[float]]:
+        ) -> tuple[int, float, str, list[float]]:
     from pipelines.assets import jira, qbo
     from pipelines.assets.factory import run_stream
 
@@ -83,7 +83,9 @@ def run(stream_vendor: str, stream: str, company: object, db: object, pids: tupl
                          log=lambda _line: None)
     seconds = time.perf_counter() - started
     used = [cpu_seconds(os.getpid()) - cpu[0], cpu_seconds(pids[0]) - cpu[1], cpu_seconds(pids[1]) - cpu[2]]
-    return outcome.run.counts.records_processed, seconds, outcome.stats.requests, used
+    stats = outcome.stats
+    requests = f"{stats.requests} requests, {stats.throttled} × 429, {stats.wait_seconds:.1f} s paced by our limiter"
+    return outcome.run.counts.records_processed, seconds, requests, used
 
 
 def main() -> int:
@@ -132,7 +134,7 @@ def bench(info: dict, pids: tuple[int, int | None]) -> int:
             before = load_average()
             records, seconds, requests, used = run(vendor, stream, company, db, pids)
             rate = records / seconds
-            print(f"{vendor} {stream}: {records:,} records in {seconds:.1f} s ({requests} requests, {limit_text}) "
+            print(f"{vendor} {stream}: {records:,} records in {seconds:.1f} s ({requests}; limit {limit_text}) "
                   f"= {rate:,.0f} records/s = {rate / ceilings[vendor]:.0%} of the {ceilings[vendor]:,.0f}/s ceiling",
                   flush=True)
             print("  CPU µs/record: " + ", ".join(f"{name} {sec / records * 1e6:.0f}" for name, sec in

@@ -103,8 +103,8 @@ def jira_rate_limit() -> RateLimit:
     if not text:
         return DEFAULT_RATE_LIMIT
     requests, seconds = text.split("/", 1)
-    return RateLimit(int(requests), float(seconds), DEFAULT_RATE_LIMIT.max_in_flight,
-                     DEFAULT_RATE_LIMIT.default_retry_after)
+    return RateLimit(int(requests), float(seconds), max_in_flight=DEFAULT_RATE_LIMIT.max_in_flight,
+                     default_retry_after=DEFAULT_RATE_LIMIT.default_retry_after)
 
 
 @contextmanager
