@@ -7,6 +7,8 @@ Dagster resource that builds one from `DB_*` / `SSH_*` settings.
 from __future__ import annotations
 
 import os
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -23,6 +25,18 @@ T = TypeVar("T")
 # 2003: can't connect, 2006: server has gone away, 2013: lost connection during query.
 CONNECTION_LOST_CODES = {2003, 2006, 2013}
 ACCESS_DENIED_CODES = {1044, 1045, 1698}
+# 1213: deadlock (InnoDB rolled the transaction back), 1205: lock wait timeout.
+LOCK_CONFLICT_CODES = {1213, 1205}
+LOCK_CONFLICT_ATTEMPTS = 5
+
+
+def is_lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, pymysql.err.OperationalError) and bool(exc.args) and exc.args[0] in LOCK_CONFLICT_CODES
+
+
+def lock_conflict_pause(attempt: int) -> None:
+    """Back off before re-running a transaction another one deadlocked with."""
+    time.sleep(0.05 * (3 ** attempt) * (0.5 + random.random()))
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -166,7 +180,16 @@ class Database:
             with self.connection(with_database) as conn:
                 return work(conn)
 
-        return self._with_one_reconnect(attempt, "lost the connection twice")
+        # Concurrent runs of different companies write the same tables; InnoDB may pick one of them
+        # as a deadlock victim, and the whole (repeatable) transaction is simply run again.
+        for conflict in range(LOCK_CONFLICT_ATTEMPTS):
+            try:
+                return self._with_one_reconnect(attempt, "lost the connection twice")
+            except pymysql.err.OperationalError as exc:
+                if not is_lock_conflict(exc) or conflict == LOCK_CONFLICT_ATTEMPTS - 1:
+                    raise
+                lock_conflict_pause(conflict)
+        raise AssertionError("unreachable")
 
     def query(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         def work(conn: pymysql.connections.Connection) -> list[dict[str, Any]]:

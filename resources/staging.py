@@ -23,7 +23,13 @@ import orjson
 import pymysql
 
 from resources.gc_pause import paused_gc
-from resources.mysql import Database, is_connection_lost
+from resources.mysql import (
+    LOCK_CONFLICT_ATTEMPTS,
+    Database,
+    is_connection_lost,
+    is_lock_conflict,
+    lock_conflict_pause,
+)
 from resources.sql import load_sql, quote_identifier
 from resources.staging_types import BadRecord, Column, compile_typer
 
@@ -247,19 +253,34 @@ class StagingWriter:
 
     def _flush_batch(self, rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]]) -> None:
         try:
-            for attempt in (0, 1):
+            reconnected, conflicts = False, 0
+            while True:
                 try:
                     self._write(rows, bad)
                     break
                 except pymysql.err.OperationalError as exc:
-                    # A batch is idempotent (REPLACE), so after a lost connection it is sent again once.
-                    if attempt == 1 or not is_connection_lost(exc):
+                    # A batch is idempotent (REPLACE): after a lost connection it is sent again once,
+                    # after a deadlock with another company's run a few times.
+                    if is_connection_lost(exc) and not reconnected:
+                        reconnected = True
+                        self._close_connection()
+                    elif is_lock_conflict(exc) and conflicts < LOCK_CONFLICT_ATTEMPTS - 1:
+                        self._rollback()
+                        lock_conflict_pause(conflicts)
+                        conflicts += 1
+                    else:
                         raise
-                    self._close_connection()
             self.result.rows_written += len(rows)
             self.result.quarantined += len(bad)
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by _wait
             self._pending_error = exc
+
+    def _rollback(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.rollback()
+            except pymysql.MySQLError:
+                self._close_connection()
 
     def _close_connection(self) -> None:
         if self._conn is not None:
