@@ -172,11 +172,13 @@ def test_running_twice_changes_nothing_and_reports_zero_updates(world: dict[str,
     db, company_id = world["db"], world["company_id"]
     reconcile_company(db, company_id, log=quiet)
     before = checksums(db, company_id)
+    assert [t for t, (rows, _digest) in before.items() if rows == 0] == []
     run_id = f"twice-{secrets.token_hex(4)}"
     reconcile_company(db, company_id, run_id=run_id, log=quiet)
     assert checksums(db, company_id) == before
     logs = reconcile_logs(db, company_id, run_id)
-    assert {"clients", "projects", "team_members", "time_entries"} <= set(logs)
+    assert {"clients", "projects", "team_members", "time_entries", "roles", "team_member_roles", "jira_issues",
+            "invoices", "invoice_lines", "payments"} <= set(logs)
     assert {s: (r["status"], r["inserted_count"], r["updated_count"], r["deleted_count"]) for s, r in logs.items()} \
         == {s: ("completed", 0, 0, 0) for s in logs}
     assert logs["time_entries"]["unchanged_count"] == before["time_entries"][0]
