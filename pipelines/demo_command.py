@@ -87,6 +87,10 @@ def cmd_demo(args: argparse.Namespace, rest: list[str]) -> int:
         db = Database.from_env()
         applied = migrate(db, log=lambda line: print(f"demo: {line}"))
         print(f"demo: database {db.name} ready ({len(applied)} migrations applied)")
+        # These simulators are a new QuickBooks that knows only its seed token; a token an earlier demo's
+        # simulator rotated into this database would be refused as invalid_grant.
+        for company in companies:
+            db.execute(load_sql("oauth/forget_token.sql"), ("qbo", stack.world(company).qbo_realm_id))
 
         from pipelines.sync_command import run_sync
 

@@ -198,11 +198,19 @@ class JiraApp(VendorApp):
         cloud = req.path_params.get("cloudId")
         return f"{req.base_url}/ex/jira/{cloud}" if cloud else f"{req.base_url}/site/{req.path_params['site']}"
 
+    def record_base(self, req: Request) -> str:
+        """Where records' own `self` links point: the site's public URL, as real Jira renders them,
+        so a record's body does not change with the simulator's port."""
+        cloud = req.path_params.get("cloudId")
+        if cloud:
+            return f"https://api.atlassian.com/ex/jira/{cloud}"
+        return f"https://{req.path_params['site']}.atlassian.net"
+
     def myself(self, req: Request) -> Response:
         world = req.world
         assert world is not None
         return self.reply(req, {
-            "self": f"{self.base(req)}/rest/api/3/user?accountId=557058:sync-user",
+            "self": f"{self.record_base(req)}/rest/api/3/user?accountId=557058:sync-user",
             "accountId": "557058:sync-user", "accountType": "atlassian", "emailAddress": world.jira_email,
             "displayName": "Sync Robot", "active": True, "timeZone": MYSELF_TZ, "locale": "en_US"})
 
@@ -235,7 +243,7 @@ class JiraApp(VendorApp):
             for name, desc in reversed(jql.order or [("id", False)]):
                 matched.sort(key=jira_extras.issue_sort_key(site, name), reverse=desc)
             page = matched[offset:offset + limit]
-            issues = [render_issue(site, i, wanted, self.base(req)) for i in page]
+            issues = [render_issue(site, i, wanted, self.record_base(req)) for i in page]
         body: dict[str, Any] = {"issues": issues}
         is_last = offset + limit >= len(matched)
         if not is_last:
@@ -278,7 +286,7 @@ class JiraApp(VendorApp):
             return errors("The number of worklog IDs must be between 1 and 1000.")
         with self._lock:
             found = [site.store.get(i) for i in ids]
-            rows = [render_worklog(site, r, self.base(req)) for r in found if r is not None]
+            rows = [render_worklog(site, r, self.record_base(req)) for r in found if r is not None]
         return self.reply(req, rows, records=len(rows))
 
     def issue_worklogs(self, req: Request) -> Response:
@@ -298,7 +306,7 @@ class JiraApp(VendorApp):
                 logs = [r for r in logs if r["started"].timestamp() * 1000 >= int(after)]
             if before:
                 logs = [r for r in logs if r["started"].timestamp() * 1000 < int(before)]
-            page = [render_worklog(site, r, self.base(req)) for r in logs[start_at:start_at + limit]]
+            page = [render_worklog(site, r, self.record_base(req)) for r in logs[start_at:start_at + limit]]
         return self.reply(req, {"startAt": start_at, "maxResults": limit, "total": len(logs),
                                 "worklogs": page}, records=len(page))
 
@@ -317,7 +325,7 @@ class JiraApp(VendorApp):
         projects = [{"id": w.projects[p]["jira_project_id"], "key": w.projects[p]["jira_key"],
                      "name": w.projects[p]["name"], "projectTypeKey": "software", "simplified": False,
                      "archived": w.projects[p]["archived"],
-                     "self": f"{self.base(req)}/rest/api/3/project/{w.projects[p]['jira_project_id']}"}
+                     "self": f"{self.record_base(req)}/rest/api/3/project/{w.projects[p]['jira_project_id']}"}
                     for p in w.jira_projects]
         page = projects[start_at:start_at + limit]
         is_last = start_at + limit >= len(projects)

@@ -82,5 +82,15 @@ def test_demo_prints_what_landed_and_fills_the_normalized_tables(tmp_path: Path)
         for table in ("team_members", "clients", "projects", "time_entries", "project_assignments"):
             assert db.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] > 0, table
         assert db.query("SELECT COUNT(*) AS n FROM sync_logs WHERE status <> 'completed'")[0]["n"] == 0
+        # Running the demo again (new simulators, same database) works and changes nothing.
+        again = run_cli(["demo", "--companies", "acme"], env, timeout=900)
+        assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+        assert db.query("SELECT COUNT(*) AS n FROM sync_logs WHERE status <> 'completed'")[0]["n"] == 0
+        merged = {r["stream"]: (r["inserted_count"], r["updated_count"]) for r in db.query(
+            "SELECT stream, inserted_count, updated_count FROM sync_logs WHERE system_name = 'timesync' AND "
+            "run_id = (SELECT run_id FROM sync_logs ORDER BY id DESC LIMIT 1)")}
+        # Only the world's running timer changes between the runs: its hours grow while it runs.
+        assert merged.pop("time_entries") in ((0, 0), (0, 1))
+        assert merged and set(merged.values()) == {(0, 0)}
     finally:
         drop_database(name)
