@@ -12,6 +12,7 @@ from typing import Any
 
 from simulators.framework import RateLimit, Request, Response, Router, VendorApp, json_response
 from simulators.world import World, WorldRegistry
+from simulators.world_core import to_wire
 
 MAX_WINDOW_DAYS = 180
 SINGULAR = {"people": "person", "projects": "project", "clients": "client", "placeholders": "placeholder",
@@ -23,15 +24,8 @@ def ms(ts: datetime) -> str:
 
 
 def fmt(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return ms(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: fmt(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fmt(v) for v in value]
-    return value
+    """Forecast wire format: millisecond ``…SSS Z`` timestamps, ISO dates, recursively."""
+    return to_wire(value, ms)
 
 
 def people(w: World) -> list[dict[str, Any]]:

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from simulators.world import World
-from simulators.world_core import iso_z
+from simulators.world_core import iso_z, to_wire
 from simulators.world_dims import ROLE_NAMES
 from simulators.world_streams import current_hours
 
 
 def fmt(value: Any) -> Any:
     """Harvest wire format: ``…SSZ`` timestamps, ISO dates, recursively."""
-    if isinstance(value, datetime):
-        return iso_z(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: fmt(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fmt(v) for v in value]
-    return value
+    return to_wire(value, iso_z)
 
 
 class HarvestIndex:

@@ -243,3 +243,15 @@ def dt_at(d: date, seconds: int) -> datetime:
 def _midnight(d: date) -> datetime:
     return datetime(d.year, d.month, d.day, tzinfo=UTC)
 
+
+def to_wire(value: Any, stamp: Callable[[datetime], str]) -> Any:
+    """A record in a vendor's wire format: timestamps by `stamp`, dates ISO, recursively."""
+    if isinstance(value, datetime):
+        return stamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_wire(v, stamp) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_wire(v, stamp) for v in value]
+    return value
