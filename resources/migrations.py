@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pymysql
 
+from resources.locks import LockBusy, named_lock
 from resources.mysql import Database
 from resources.sql import SQL_ROOT, quote_identifier, split_statements
 
@@ -118,35 +119,27 @@ def migrate(db: Database, directory: Path = MIGRATIONS_DIR, log: Callable[[str],
     """Apply pending migrations in order; returns the file names applied (empty when up to date)."""
     ensure_database(db)
     migrations = available_migrations(directory)
-    name = lock_name(db)
-    conn = db.connect(read_timeout=max(db.settings.read_timeout, LOCK_TIMEOUT_SECONDS + 30))
     applied_now: list[str] = []
     try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT GET_LOCK(%s, %s)", (name, LOCK_TIMEOUT_SECONDS))
-            if cur.fetchone()[0] != 1:
-                raise MigrationError(f"another migrate holds lock {name!r} for over {LOCK_TIMEOUT_SECONDS}s")
-            try:
-                cur.execute(CREATE_SCHEMA_MIGRATIONS)
-                # Read under the lock: a concurrent runner may just have applied some.
-                pending = check_applied(applied_migrations(conn), migrations)
-                for m in pending:
-                    started = time.monotonic()
-                    for statement in split_statements(m.text):
-                        try:
-                            cur.execute(statement)
-                        except pymysql.MySQLError as exc:
-                            conn.rollback()
-                            raise MigrationError(f"{m.path.name} failed: {exc.args[-1]}") from exc
-                    cur.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum, duration_ms) VALUES (%s,%s,%s,%s)",
-                        (m.version, m.name, m.checksum, int((time.monotonic() - started) * 1000)),
-                    )
-                    conn.commit()
-                    applied_now.append(m.path.name)
-                    log(f"applied {m.path.name}")
-            finally:
-                cur.execute("SELECT RELEASE_LOCK(%s)", (name,))
-    finally:
-        conn.close()
+        with named_lock(db, lock_name(db), LOCK_TIMEOUT_SECONDS), db.connection() as conn, conn.cursor() as cur:
+            cur.execute(CREATE_SCHEMA_MIGRATIONS)
+            # Read under the lock: a concurrent runner may just have applied some.
+            pending = check_applied(applied_migrations(conn), migrations)
+            for m in pending:
+                started = time.monotonic()
+                for statement in split_statements(m.text):
+                    try:
+                        cur.execute(statement)
+                    except pymysql.MySQLError as exc:
+                        conn.rollback()
+                        raise MigrationError(f"{m.path.name} failed: {exc.args[-1]}") from exc
+                cur.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, duration_ms) VALUES (%s,%s,%s,%s)",
+                    (m.version, m.name, m.checksum, int((time.monotonic() - started) * 1000)),
+                )
+                conn.commit()
+                applied_now.append(m.path.name)
+                log(f"applied {m.path.name}")
+    except LockBusy as exc:
+        raise MigrationError(f"another migrate is running: {exc}") from exc
     return applied_now

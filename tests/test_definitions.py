@@ -30,18 +30,23 @@ def test_workspace_validates_with_dagster_cli(tmp_path: Path) -> None:
         stack.stop()
 
 
+def definitions_for(stack, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    """The code location as it loads with the stack's companies configured."""
+    connections = tmp_path / "connections.yaml"
+    connections.write_text(stack.connections_yaml())
+    monkeypatch.setenv("TIMESYNC_CONNECTIONS", str(connections))
+    for name, value in stack.env_for_connections().items():
+        monkeypatch.setenv(name, value)
+    from pipelines.definitions import build_definitions
+
+    return build_definitions()
+
+
 def test_definitions_group_assets_by_source_with_one_pool_per_account_and_stopped_schedules(
         tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     stack = start_stack(["acme", "globex"])
     try:
-        connections = tmp_path / "connections.yaml"
-        connections.write_text(stack.connections_yaml())
-        monkeypatch.setenv("TIMESYNC_CONNECTIONS", str(connections))
-        for name, value in stack.env_for_connections().items():
-            monkeypatch.setenv(name, value)
-        from pipelines.definitions import build_definitions
-
-        defs = build_definitions()
+        defs = definitions_for(stack, tmp_path, monkeypatch)
         graph = defs.resolve_asset_graph()
         nodes = [graph.get(k) for k in graph.get_all_asset_keys()]
         groups = {n.group_name for n in nodes}
@@ -68,14 +73,7 @@ def test_nightly_sweep_relists_the_last_35_days_and_hourly_run_is_incremental(tm
 
     stack = start_stack(["acme"], vendors=("harvest",))
     try:
-        connections = tmp_path / "connections.yaml"
-        connections.write_text(stack.connections_yaml())
-        monkeypatch.setenv("TIMESYNC_CONNECTIONS", str(connections))
-        for name, value in stack.env_for_connections().items():
-            monkeypatch.setenv(name, value)
-        from pipelines.definitions import build_definitions
-
-        defs = build_definitions()
+        defs = definitions_for(stack, tmp_path, monkeypatch)
         when = datetime(2026, 11, 22, 2, 17, tzinfo=UTC)
         context = build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
         sweep = defs.resolve_schedule_def("harvest_nightly_sweep")
