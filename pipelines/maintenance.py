@@ -7,11 +7,13 @@ view reads (normalized tables) is deleted.
 
 import argparse
 import os
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
+from resources.config import staging_retention_days
 from resources.mysql import Database
 from resources.sql import load_sql, quote_identifier
 
@@ -27,7 +29,7 @@ class RetentionSettings:
     @classmethod
     def from_env(cls) -> "RetentionSettings":
         return cls(
-            staging_days=int(os.environ.get("TIMESYNC_STAGING_RETENTION_DAYS", "14")),
+            staging_days=staging_retention_days(),
             quarantine_days=int(os.environ.get("TIMESYNC_QUARANTINE_RETENTION_DAYS", "30")),
             sync_logs_days=int(os.environ.get("TIMESYNC_SYNC_LOGS_RETENTION_DAYS", "90")),
         )
@@ -111,6 +113,11 @@ def cmd_maintain(args: argparse.Namespace, rest: list[str]) -> int:
     parser.add_argument("--sync-logs-days", type=int)
     opts = parser.parse_args(rest)
     base = RetentionSettings.from_env()
+    if opts.staging_days is not None and opts.staging_days < base.staging_days:
+        # Listings rewrite an unchanged staged row only every half-retention of the configured value.
+        print(f"maintain: --staging-days {opts.staging_days} is below TIMESYNC_STAGING_RETENTION_DAYS "
+              f"({base.staging_days}); lower the variable instead, so syncs refresh rows in time", file=sys.stderr)
+        return 2
     settings = RetentionSettings(
         staging_days=opts.staging_days or base.staging_days,
         quarantine_days=opts.quarantine_days or base.quarantine_days,

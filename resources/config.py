@@ -49,6 +49,11 @@ class TunnelSettings:
     remote_port: int = 3306
 
 
+def staging_retention_days(env: Mapping[str, str] | None = None) -> int:
+    """Days a staging row is kept after it was last written (housekeeping deletes older rows)."""
+    return int((os.environ if env is None else env).get("TIMESYNC_STAGING_RETENTION_DAYS", "14"))
+
+
 def db_settings_from_env(env: Mapping[str, str] | None = None) -> DbSettings:
     env = os.environ if env is None else env
     return DbSettings(

@@ -4,6 +4,8 @@ Each table is a declaration (`StagingTable`); the writer turns pages of records 
 loaded with `LOAD DATA LOCAL INFILE … REPLACE` (executemany `REPLACE` where the server refuses
 local infile), so re-running a batch or window replaces rows and never duplicates them. Records
 that fail typing go to `staging_quarantine` with their reason; the rest of the batch lands.
+Given the rows a complete listing's scope already holds (`KnownRows`), records whose row hash is
+unchanged are skipped, and `sweep_unseen` marks deleted the live rows the listing did not return.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from resources.mysql import (
     lock_conflict_pause,
 )
 from resources.sql import load_sql, quote_identifier
+from resources.staging_known import KnownRows
 from resources.staging_types import BadRecord, Column, compile_typer
 
 # Columns every staging table has besides its declared ones (see the staging migrations).
@@ -76,6 +79,7 @@ class StagingTable:
 class StagingResult:
     rows_written: int = 0
     quarantined: int = 0
+    unchanged: int = 0  # already staged with the same row hash (only with KnownRows): not written
     max_source_updated_at: datetime | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
 
@@ -149,8 +153,8 @@ class StagingWriter:
     """
 
     def __init__(self, db: Database, table: StagingTable, company_id: int, sync_log_id: int,
-                 batch_rows: int = 10_000, preview_rows: int = 5) -> None:
-        self.db, self.table = db, table
+                 batch_rows: int = 10_000, preview_rows: int = 5, known: KnownRows | None = None) -> None:
+        self.db, self.table, self.known = db, table, known
         self.company_id, self.sync_log_id = company_id, sync_log_id
         self.batch_rows, self.preview_rows = batch_rows, preview_rows
         self.result = StagingResult()
@@ -159,6 +163,7 @@ class StagingWriter:
         self._conn: pymysql.connections.Connection | None = None
         self._local_infile = True
         self._typer = _typer(table)
+        self._key_typer = compile_typer((table.key,))
         kinds = ["int", table.key.kind, *(c.kind for c in table.columns), "raw_json", "datetime", "int", "str"]
         self._tsv_line = _compile_tsv_line(kinds)
         self._names = [table.key.name, *(c.name for c in table.columns)]
@@ -186,32 +191,57 @@ class StagingWriter:
             self._add(records)
 
     def _add(self, records: Iterable[dict[str, Any]]) -> None:
-        typer, rows, cid, sid = self._typer, self._rows, self.company_id, self.sync_log_id
+        if self.known is None:
+            for record in records:
+                self._stage(record, None)
+            return
+        # Skipping needs each record's key and row hash first; a page is decided in one lookup.
+        page = records if isinstance(records, list) else list(records)
+        heads: list[tuple[str, str] | None] = []
+        keys, hashes = [], []
+        key_typer = self._key_typer
+        for record in page:
+            head = None
+            if isinstance(record, dict):
+                try:
+                    key = key_typer(record)[0]
+                except BadRecord:
+                    key = None
+                if key is not None:
+                    head = raw_json(record)
+                    keys.append(key)
+                    hashes.append(head[1])
+            heads.append(head)
+        unchanged = iter(self.known.unchanged(keys, hashes))
+        for record, head in zip(page, heads, strict=True):
+            if head is not None and next(unchanged):
+                self.result.unchanged += 1
+            else:
+                self._stage(record, head)
+
+    def _stage(self, record: Any, head: tuple[str, str] | None) -> None:
+        """Type one record into the next batch, or quarantine it."""
         result = self.result
-        newest = result.max_source_updated_at
-        for record in records:
-            try:
-                if not isinstance(record, dict):
-                    raise BadRecord(f"record is a {type(record).__name__}, not an object")
-                typed = typer(record)
-                if typed[0] is None:
-                    raise BadRecord(f"{self.table.key.name}: required value missing")
-            except BadRecord as exc:
-                self._quarantine(record, str(exc))
-                typed = None
-            if typed is not None:
-                raw, row_hash = raw_json(record)
-                updated = typed[-1]
-                rows.append((cid, *typed[:-1], raw, updated, sid, row_hash))
-                if updated is not None and (newest is None or updated > newest):
-                    newest = updated
-                if len(result.preview) < self.preview_rows:
-                    result.preview.append(dict(zip(self._names, typed[:-1], strict=True)))
-            if len(rows) >= self.batch_rows:
-                result.max_source_updated_at = newest
-                self._flush_in_background()
-                rows = self._rows
-        result.max_source_updated_at = newest
+        try:
+            if not isinstance(record, dict):
+                raise BadRecord(f"record is a {type(record).__name__}, not an object")
+            typed = self._typer(record)
+            if typed[0] is None:
+                raise BadRecord(f"{self.table.key.name}: required value missing")
+        except BadRecord as exc:
+            self._quarantine(record, str(exc))
+            typed = None
+        if typed is not None:
+            raw, row_hash = head or raw_json(record)
+            updated = typed[-1]
+            self._rows.append((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash))
+            newest = result.max_source_updated_at
+            if updated is not None and (newest is None or updated > newest):
+                result.max_source_updated_at = updated
+            if len(result.preview) < self.preview_rows:
+                result.preview.append(dict(zip(self._names, typed[:-1], strict=True)))
+        if len(self._rows) >= self.batch_rows:
+            self._flush_in_background()
 
     def _quarantine(self, record: Any, reason: str) -> None:
         source_id = record.get(self.table.key.source) if isinstance(record, dict) and isinstance(
@@ -338,26 +368,12 @@ def _nothing(_record: dict[str, Any]) -> None:
     return None
 
 
-def mark_deleted(db: Database, table: StagingTable, company_id: int, ids: list[str]) -> int:
-    """Soft-delete the rows of ids the vendor reported deleted (tombstones); returns rows newly marked."""
+def mark_deleted(db: Database, table: StagingTable, company_id: int, sync_log_id: int, ids: list[Any]) -> int:
+    """Soft-delete live rows of these ids (vendor tombstones, or a sweep); returns rows newly marked."""
     sql = table.render(load_sql("staging/mark_deleted.sql"))
-    return sum(db.execute(sql, (company_id, tuple(ids[i:i + 1000]))) for i in range(0, len(ids), 1000))
+    return sum(db.execute(sql, (sync_log_id, company_id, tuple(ids[i:i + 1000]))) for i in range(0, len(ids), 1000))
 
 
-def sweep_deleted(db: Database, table: StagingTable, company_id: int, sync_log_id: int,
-                  window: tuple[date, date] | None = None) -> int:
-    """After a complete re-list, mark rows of the listed scope that were not seen as deleted.
-
-    `window` limits the scope to a date range of `window_column` (or to spans overlapping it);
-    without it the whole company's table is the scope (a dimension snapshot).
-    """
-    if window is None:
-        sql, params = load_sql("staging/sweep_snapshot.sql"), (company_id, sync_log_id)
-    elif table.span_columns:
-        sql = load_sql("staging/sweep_overlapping_window.sql")
-        params = (company_id, window[1], window[0], sync_log_id)
-    elif table.window_column:
-        sql, params = load_sql("staging/sweep_window.sql"), (company_id, window[0], window[1], sync_log_id)
-    else:
-        raise ValueError(f"{table.name} declares no window column to sweep by")
-    return db.execute(table.render(sql), params)
+def sweep_unseen(db: Database, table: StagingTable, company_id: int, sync_log_id: int, known: KnownRows) -> int:
+    """After a complete listing of a scope, mark deleted its live rows that no page returned."""
+    return mark_deleted(db, table, company_id, sync_log_id, known.unseen())

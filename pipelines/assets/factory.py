@@ -35,7 +35,8 @@ from resources.config import CompanyConnections
 from resources.http import HttpStats, NonRetryableError
 from resources.locks import ensure_company, lock_name, named_lock
 from resources.mysql import Database, MySQLResource
-from resources.staging import StagingTable, StagingWriter, mark_deleted, sweep_deleted
+from resources.staging import StagingTable, StagingWriter, mark_deleted, sweep_unseen
+from resources.staging_known import Scope, load_known_rows
 from resources.sync_log import SyncLogs, SyncRun
 
 # Single-run backfills are the point of the time partitions; Dagster still labels the parameter beta.
@@ -153,6 +154,15 @@ def plan_request(spec: StreamSpec, mode: str, window: tuple[date, date] | None,
     return FetchRequest("full")
 
 
+def listing_scope(spec: StreamSpec, request: FetchRequest) -> Scope | None:
+    """What a request lists completely (its rows can be skipped when unchanged and swept); None if partial."""
+    if request.mode == "full":
+        return Scope()
+    if request.mode == "window" and spec.sweep == "window":
+        return Scope(request.window)
+    return None
+
+
 def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, spec: StreamSpec, *,
                mode: str = "auto", window: tuple[date, date] | None = None, run_id: str | None = None,
                partition_key: str | None = None, overlap: timedelta = timedelta(minutes=10),
@@ -179,25 +189,26 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
         with logs.tracked(**start_kwargs) as run, vendor.open_client(*client_args) as client:
             stats: HttpStats = client.stats
             try:
-                with StagingWriter(db, spec.table, company_id, run.id) as writer:
+                scope = listing_scope(spec, request)
+                known = None if scope is None else load_known_rows(db, spec.table, company_id, scope)
+                with StagingWriter(db, spec.table, company_id, run.id, known=known) as writer:
                     pages = 0
                     for page in spec.fetch(client, request):
                         if isinstance(page, Tombstones):
                             writer.flush()
-                            run.counts.deleted += mark_deleted(db, spec.table, company_id, page.ids)
+                            run.counts.deleted += mark_deleted(db, spec.table, company_id, run.id, page.ids)
                             continue
                         writer.add(page)
                         pages += 1
                         if pages % 10 == 0:
                             log(f"{vendor.system}/{company.key}/{spec.name}: {pages} pages, "
-                                f"{writer.result.rows_written + len(page)} records")
+                                f"{writer.result.rows_written + writer.result.unchanged + len(page)} records")
                 result = writer.result
-                run.counts.records_processed = result.rows_written + result.quarantined
+                run.counts.records_processed = result.rows_written + result.quarantined + result.unchanged
                 run.counts.quarantined = result.quarantined
-                if spec.sweep == "window" and request.mode == "window":
-                    run.counts.deleted += sweep_deleted(db, spec.table, company_id, run.id, request.window)
-                elif spec.sweep != "none" and request.mode == "full":
-                    run.counts.deleted += sweep_deleted(db, spec.table, company_id, run.id, None)
+                run.counts.unchanged = result.unchanged
+                if known is not None and spec.sweep != "none":
+                    run.counts.deleted += sweep_unseen(db, spec.table, company_id, run.id, known)
                 if request.mode in ("full", "incremental"):
                     newest = result.max_source_updated_at
                     if newest is not None and spec.watermark_lag:

@@ -1,0 +1,1 @@
+AND {window_column} BETWEEN %(window_start)s AND %(window_end)s
