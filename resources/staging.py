@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
@@ -38,7 +39,8 @@ from resources.staging_types import BadRecord, Column, compile_typer
 
 # Columns every staging table has besides its declared ones (see the staging migrations).
 META_COLUMNS = ("company_id", "raw_json", "source_updated_at", "sync_log_id")
-LOCAL_INFILE_REFUSED = {1148, 3948, 2068}
+# 1148 and 3948: MySQL; 4166: MariaDB 10.5+ ("disabled the local infile capability"); 2068: client side.
+LOCAL_INFILE_REFUSED = {1148, 3948, 4166, 2068}
 MAX_QUARANTINE_RAW = 60_000
 
 
@@ -158,7 +160,7 @@ class StagingWriter:
         self.company_id, self.sync_log_id = company_id, sync_log_id
         self.batch_rows, self.preview_rows = batch_rows, preview_rows
         self.result = StagingResult()
-        self._rows: list[tuple[Any, ...]] = []
+        self._rows: list[str] = []  # TSV lines, formatted here so the loader thread only sends them
         self._bad: list[tuple[Any, ...]] = []
         self._conn: pymysql.connections.Connection | None = None
         self._local_infile = True
@@ -234,7 +236,7 @@ class StagingWriter:
         if typed is not None:
             raw, row_hash = head or raw_json(record)
             updated = typed[-1]
-            self._rows.append((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash))
+            self._rows.append(self._tsv_line((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash)))
             newest = result.max_source_updated_at
             if updated is not None and (newest is None or updated > newest):
                 result.max_source_updated_at = updated
@@ -320,7 +322,7 @@ class StagingWriter:
                 pass
             self._conn = None
 
-    def _write(self, rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]]) -> None:
+    def _write(self, rows: list[str], bad: list[tuple[Any, ...]]) -> None:
         conn = self._connection()
         with conn.cursor() as cur:
             if rows:
@@ -333,21 +335,39 @@ class StagingWriter:
                         self._local_infile = False
                 if not self._local_infile:
                     cur.executemany(self.table.render(load_sql("staging/replace_staging_rows.sql")),
-                                    [(*r[:-1], bytes.fromhex(r[-1])) for r in rows])
+                                    [tsv_values(line) for line in rows])
             if bad:
                 cur.executemany(load_sql("staging/insert_quarantine.sql"), bad)
         conn.commit()
 
-    def _load_data(self, cur: pymysql.cursors.Cursor, rows: list[tuple[Any, ...]]) -> None:
+    def _load_data(self, cur: pymysql.cursors.Cursor, rows: list[str]) -> None:
         fd, path = tempfile.mkstemp(prefix=f"{self.table.name}_", suffix=".tsv")
         try:
-            line = self._tsv_line
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 for start in range(0, len(rows), 1000):  # in slices: the whole batch as one string doubles the peak
-                    fh.write("".join([line(row) + "\n" for row in rows[start:start + 1000]]))
+                    fh.write("".join([line + "\n" for line in rows[start:start + 1000]]))
             cur.execute(self.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
         finally:
             os.unlink(path)
+
+
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_UNESCAPED = {"t": "\t", "n": "\n", "r": "\r", "0": "\0"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return _UNESCAPED.get(match.group(1), match.group(1))
+
+
+def tsv_values(line: str) -> tuple[Any, ...]:
+    """A staging TSV line back as statement parameters (the path for servers refusing LOCAL INFILE).
+
+    Values stay text, which the server converts to each column's type; the last field, the hex row
+    hash, becomes its 16 bytes.
+    """
+    fields: list[Any] = [None if text == "\\N" else _ESCAPED.sub(_unescape, text) for text in line.split("\t")]
+    fields[-1] = bytes.fromhex(fields[-1])
+    return tuple(fields)
 
 
 _typers: dict[int, tuple[StagingTable, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {}

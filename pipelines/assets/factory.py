@@ -35,7 +35,7 @@ from resources.config import CompanyConnections
 from resources.http import HttpStats, NonRetryableError
 from resources.locks import ensure_company, lock_name, named_lock
 from resources.mysql import Database, MySQLResource
-from resources.staging import StagingTable, StagingWriter, mark_deleted, sweep_unseen
+from resources.staging import StagingResult, StagingTable, StagingWriter, mark_deleted, sweep_unseen
 from resources.staging_known import Scope, load_known_rows
 from resources.sync_log import SyncLogs, SyncRun
 
@@ -163,6 +163,35 @@ def listing_scope(spec: StreamSpec, request: FetchRequest) -> Scope | None:
     return None
 
 
+def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncRun,
+                  pages: Iterable[list[dict[str, Any]] | Tombstones], scope: Scope | None, *, sweep: bool,
+                  progress: Callable[[int, int], None] | None = None) -> StagingResult:
+    """Stage a listing's pages under `run`, counting into `run.counts`.
+
+    When the listing covers `scope` completely, rows already staged unchanged are skipped and,
+    with `sweep`, the scope's rows no page returned are marked deleted.
+    """
+    known = None if scope is None else load_known_rows(db, table, company_id, scope)
+    with StagingWriter(db, table, company_id, run.id, known=known) as writer:
+        count = 0
+        for page in pages:
+            if isinstance(page, Tombstones):
+                writer.flush()
+                run.counts.deleted += mark_deleted(db, table, company_id, run.id, page.ids)
+                continue
+            writer.add(page)
+            count += 1
+            if progress is not None and count % 10 == 0:
+                progress(count, writer.result.rows_written + writer.result.unchanged + len(page))
+    result = writer.result
+    run.counts.records_processed = result.rows_written + result.quarantined + result.unchanged
+    run.counts.quarantined = result.quarantined
+    run.counts.unchanged = result.unchanged
+    if known is not None and sweep:
+        run.counts.deleted += sweep_unseen(db, table, company_id, run.id, known)
+    return result
+
+
 def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, spec: StreamSpec, *,
                mode: str = "auto", window: tuple[date, date] | None = None, run_id: str | None = None,
                partition_key: str | None = None, overlap: timedelta = timedelta(minutes=10),
@@ -189,26 +218,11 @@ def run_stream(db: Database, company: CompanyConnections, vendor: VendorSpec, sp
         with logs.tracked(**start_kwargs) as run, vendor.open_client(*client_args) as client:
             stats: HttpStats = client.stats
             try:
-                scope = listing_scope(spec, request)
-                known = None if scope is None else load_known_rows(db, spec.table, company_id, scope)
-                with StagingWriter(db, spec.table, company_id, run.id, known=known) as writer:
-                    pages = 0
-                    for page in spec.fetch(client, request):
-                        if isinstance(page, Tombstones):
-                            writer.flush()
-                            run.counts.deleted += mark_deleted(db, spec.table, company_id, run.id, page.ids)
-                            continue
-                        writer.add(page)
-                        pages += 1
-                        if pages % 10 == 0:
-                            log(f"{vendor.system}/{company.key}/{spec.name}: {pages} pages, "
-                                f"{writer.result.rows_written + writer.result.unchanged + len(page)} records")
-                result = writer.result
-                run.counts.records_processed = result.rows_written + result.quarantined + result.unchanged
-                run.counts.quarantined = result.quarantined
-                run.counts.unchanged = result.unchanged
-                if known is not None and spec.sweep != "none":
-                    run.counts.deleted += sweep_unseen(db, spec.table, company_id, run.id, known)
+                def progress(pages: int, records: int) -> None:
+                    log(f"{vendor.system}/{company.key}/{spec.name}: {pages} pages, {records} records")
+
+                result = stage_listing(db, spec.table, company_id, run, spec.fetch(client, request),
+                                       listing_scope(spec, request), sweep=spec.sweep != "none", progress=progress)
                 if request.mode in ("full", "incremental"):
                     newest = result.max_source_updated_at
                     if newest is not None and spec.watermark_lag:

@@ -1,0 +1,43 @@
+"""The staging writer lands the same rows whether the server takes LOAD DATA LOCAL or refuses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.assets.harvest import harvest_vendor
+from resources.locks import ensure_company
+from resources.mysql import Database
+from resources.staging import StagingWriter
+
+TABLE = next(s.table for s in harvest_vendor().streams if s.name == "time_entries")
+AWKWARD = "tab\there, newline\nthere, back\\slash, \\N literal, NUL \x00, emoji 🚀, 'quote' %s"
+
+
+def entry(i: int, notes: str | None) -> dict[str, Any]:
+    return {"id": 10 + i, "spent_date": "2026-01-05", "user": {"id": 7}, "project": {"id": 8},
+            "task": {"id": 9}, "hours": 1.25 + i, "notes": notes, "billable": i % 2 == 0, "is_locked": False,
+            "billable_rate": None, "updated_at": "2026-01-05T10:00:00Z", "created_at": "2026-01-05T09:00:00Z"}
+
+
+def staged_rows(db: Database, company_id: int) -> list[dict[str, Any]]:
+    return db.query("SELECT id, spent_date, user_id, hours, notes, billable, billable_rate, source_updated_at, "
+                    "HEX(row_hash) AS h, raw_json FROM staging_harvest_time_entries WHERE company_id = %s "
+                    "ORDER BY id", (company_id,))
+
+
+def test_rows_are_identical_through_load_data_and_through_the_fallback_for_servers_refusing_it(
+        migrated_db: Database) -> None:
+    records = [entry(i, notes) for i, notes in enumerate([AWKWARD, None, "", "plain"])]
+    loaded, fallback = ensure_company(migrated_db, "loaded", "L"), ensure_company(migrated_db, "fallback", "F")
+    with StagingWriter(migrated_db, TABLE, loaded, 1) as writer:
+        writer.add(records)
+    refusing = StagingWriter(migrated_db, TABLE, fallback, 1)
+    # A client without the LOCAL INFILE capability is refused by the server (MariaDB 4166, MySQL 1148/3948).
+    refusing._connection = lambda: migrated_db.connect(local_infile=False)  # type: ignore[method-assign]
+    with refusing:
+        refusing.add(records)
+
+    assert refusing._local_infile is False
+    assert staged_rows(migrated_db, fallback) == staged_rows(migrated_db, loaded)
+    assert staged_rows(migrated_db, loaded)[0]["notes"] == AWKWARD
+    assert refusing.result.rows_written == len(records)
