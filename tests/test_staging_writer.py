@@ -15,7 +15,7 @@ AWKWARD = "tab\there, newline\nthere, back\\slash, \\N literal, NUL \x00, emoji 
 
 def entry(i: int, notes: str | None) -> dict[str, Any]:
     return {"id": 10 + i, "spent_date": "2026-01-05", "user": {"id": 7}, "project": {"id": 8},
-            "task": {"id": 9}, "hours": 1.25 + i, "notes": notes, "billable": i % 2 == 0, "is_locked": False,
+            "task": {"id": 9}, "hours": 1.25 + i, "notes": notes, "billable": i % 2 == 0, "is_running": False,
             "billable_rate": None, "updated_at": "2026-01-05T10:00:00Z", "created_at": "2026-01-05T09:00:00Z"}
 
 

@@ -56,20 +56,14 @@ DIMENSIONS: dict[str, tuple[Column, ...]] = {
 # (columns, the date column a `from`/`to` window covers)
 TIME_BASED: dict[str, tuple[tuple[Column, ...], str]] = {
     "time_entries": ((
+        # Only what merges and checks read (migration 0033): the rest of the record is in raw_json.
         col("spent_date", "date", required=True), col("user_id", "int", "user.id", required=True),
         col("client_id", "int", "client.id"), col("project_id", "int", "project.id", required=True),
-        col("task_id", "int", "task.id"), col("user_assignment_id", "int", "user_assignment.id"),
-        col("task_assignment_id", "int", "task_assignment.id"), col("hours", "decimal", required=True),
-        col("hours_without_timer", "decimal"), col("rounded_hours", "decimal"), col("notes", "text"),
-        col("is_locked", "bool"), col("locked_reason"), col("is_closed", "bool"), col("is_billed", "bool"),
-        col("is_running", "bool"), col("timer_started_at", "datetime"),
-        col("started_time", max_length=16), col("ended_time", max_length=16), col("billable", "bool"),
-        col("budgeted", "bool"), col("billable_rate", "decimal"), col("cost_rate", "decimal"),
-        col("invoice_id", "int", "invoice.id"),
+        col("task_id", "int", "task.id"), col("hours", "decimal", required=True),
+        col("hours_without_timer", "decimal"), col("notes", "text"), col("is_billed", "bool"),
+        col("is_running", "bool"), col("billable", "bool"), col("billable_rate", "decimal"),
+        col("cost_rate", "decimal"), col("invoice_id", "int", "invoice.id"),
         col("external_reference_id", source="external_reference.id"),
-        col("external_reference_group_id", source="external_reference.group_id"),
-        col("external_reference_permalink", source="external_reference.permalink", max_length=1024),
-        col("external_reference_service", source="external_reference.service"), CREATED_AT,
     ), "spent_date"),
     "invoices": ((
         col("client_id", "int", "client.id"), col("number"), col("purchase_order"), col("amount", "decimal"),
