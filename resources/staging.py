@@ -150,8 +150,10 @@ def _compile_tsv_line(kinds: list[str]) -> Callable[[tuple[Any, ...]], str]:
 class StagingWriter:
     """Types records, quarantines the bad ones and loads the rest in batches (memory stays flat).
 
-    A full batch is loaded by a background thread while the next one is typed; `flush()` (and
-    leaving the `with` block) waits until everything added so far is in MySQL.
+    Full batches are loaded by background loaders (each with its own connection) while the next
+    ones are typed; a batch sharing a key with one still loading waits for it, so the later version
+    of a record always lands last. `flush()` (and leaving the `with` block) waits until everything
+    added so far is in MySQL.
     """
 
     def __init__(self, db: Database, table: StagingTable, company_id: int, sync_log_id: int,
@@ -162,15 +164,18 @@ class StagingWriter:
         self.result = StagingResult()
         self._rows: list[str] = []  # TSV lines, formatted here so the loader thread only sends them
         self._bad: list[tuple[Any, ...]] = []
-        self._conn: pymysql.connections.Connection | None = None
+        self._batch_keys: set[Any] = set()
+        self._connect: Callable[[], pymysql.connections.Connection] = db.connect
         self._local_infile = True
         self._typer = _typer(table)
         self._key_typer = compile_typer((table.key,))
         kinds = ["int", table.key.kind, *(c.kind for c in table.columns), "raw_json", "datetime", "int", "str"]
         self._tsv_line = _compile_tsv_line(kinds)
         self._names = [table.key.name, *(c.name for c in table.columns)]
-        self._pending: threading.Thread | None = None
-        self._pending_error: BaseException | None = None
+        # Two loaders: while one LOAD DATA runs on the server, the other can, on the second core.
+        self._loaders = [_Loader(self, n) for n in range(LOADERS)]
+        self._next_loader = 0
+        self._counts_lock = threading.Lock()
 
     def __enter__(self) -> StagingWriter:
         return self
@@ -183,10 +188,6 @@ class StagingWriter:
                 self._wait()
         finally:
             self.close()
-
-    def close(self) -> None:
-        self._wait(raise_error=False)
-        self._close_connection()
 
     def add(self, records: Iterable[dict[str, Any]]) -> None:
         with paused_gc():
@@ -237,6 +238,7 @@ class StagingWriter:
             raw, row_hash = head or raw_json(record)
             updated = typed[-1]
             self._rows.append(self._tsv_line((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash)))
+            self._batch_keys.add(typed[0])
             newest = result.max_source_updated_at
             if updated is not None and (newest is None or updated > newest):
                 result.max_source_updated_at = updated
@@ -255,10 +257,10 @@ class StagingWriter:
         self._bad.append((self.company_id, self.table.system, self.table.stream,
                           None if source_id is None else str(source_id)[:64], reason[:1000], raw, self.sync_log_id))
 
-    def _connection(self) -> pymysql.connections.Connection:
-        if self._conn is None:
-            self._conn = self.db.connect()
-        return self._conn
+    def close(self) -> None:
+        self._wait(raise_error=False)
+        for loader in self._loaders:
+            loader.close_connection()
 
     def flush(self) -> None:
         """Load everything added so far and wait for it."""
@@ -266,24 +268,84 @@ class StagingWriter:
         self._wait()
 
     def _flush_in_background(self) -> None:
-        self._wait()
-        rows, bad = self._rows, self._bad
+        rows, bad, keys = self._rows, self._bad, self._batch_keys
         if not rows and not bad:
             return
-        self._rows, self._bad = [], []
-        self._pending = threading.Thread(target=self._flush_batch, args=(rows, bad),
-                                         name=f"load-{self.table.name}", daemon=True)
-        self._pending.start()
+        self._rows, self._bad, self._batch_keys = [], [], set()
+        loader = self._loaders[self._next_loader]
+        self._next_loader = (self._next_loader + 1) % len(self._loaders)
+        for other in self._loaders:
+            if other is loader or not keys.isdisjoint(other.keys):
+                other.join()
+        self._raise_loader_error()
+        loader.start(rows, bad, keys)
 
     def _wait(self, raise_error: bool = True) -> None:
-        if self._pending is not None:
-            self._pending.join()
-            self._pending = None
-        error, self._pending_error = self._pending_error, None
-        if error is not None and raise_error:
-            raise error
+        for loader in self._loaders:
+            loader.join()
+        if raise_error:
+            self._raise_loader_error()
+        else:
+            for loader in self._loaders:
+                loader.error = None
 
-    def _flush_batch(self, rows: list[tuple[Any, ...]], bad: list[tuple[Any, ...]]) -> None:
+    def _raise_loader_error(self) -> None:
+        for loader in self._loaders:
+            error, loader.error = loader.error, None
+            if error is not None:
+                raise error
+
+    def _counted(self, rows: int, bad: int) -> None:
+        with self._counts_lock:
+            self.result.rows_written += rows
+            self.result.quarantined += bad
+
+LOADERS = 2
+
+
+class _Loader:
+    """One background thread and connection loading a writer's batches, one batch at a time."""
+
+    def __init__(self, writer: StagingWriter, number: int) -> None:
+        self.writer, self.number = writer, number
+        self.keys: set[Any] = set()
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._conn: pymysql.connections.Connection | None = None
+
+    def start(self, rows: list[str], bad: list[tuple[Any, ...]], keys: set[Any]) -> None:
+        self.keys = keys
+        self._thread = threading.Thread(target=self._load, args=(rows, bad), daemon=True,
+                                        name=f"load-{self.writer.table.name}-{self.number}")
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self.keys = set()
+
+    def connection(self) -> pymysql.connections.Connection:
+        if self._conn is None:
+            self._conn = self.writer._connect()
+        return self._conn
+
+    def close_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - closing a dead connection is not an error
+                pass
+            self._conn = None
+
+    def _rollback(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.rollback()
+            except pymysql.MySQLError:
+                self.close_connection()
+
+    def _load(self, rows: list[str], bad: list[tuple[Any, ...]]) -> None:
         try:
             reconnected, conflicts = False, 0
             while True:
@@ -295,60 +357,45 @@ class StagingWriter:
                     # after a deadlock with another company's run a few times.
                     if is_connection_lost(exc) and not reconnected:
                         reconnected = True
-                        self._close_connection()
+                        self.close_connection()
                     elif is_lock_conflict(exc) and conflicts < LOCK_CONFLICT_ATTEMPTS - 1:
                         self._rollback()
                         lock_conflict_pause(conflicts)
                         conflicts += 1
                     else:
                         raise
-            self.result.rows_written += len(rows)
-            self.result.quarantined += len(bad)
-        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by _wait
-            self._pending_error = exc
-
-    def _rollback(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.rollback()
-            except pymysql.MySQLError:
-                self._close_connection()
-
-    def _close_connection(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except Exception:  # noqa: BLE001 - closing a dead connection is not an error
-                pass
-            self._conn = None
+            self.writer._counted(len(rows), len(bad))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by the writer
+            self.error = exc
 
     def _write(self, rows: list[str], bad: list[tuple[Any, ...]]) -> None:
-        conn = self._connection()
+        conn = self.connection()
         with conn.cursor() as cur:
             if rows:
-                if self._local_infile:
+                if self.writer._local_infile:
                     try:
                         self._load_data(cur, rows)
                     except pymysql.err.OperationalError as exc:
                         if exc.args[0] not in LOCAL_INFILE_REFUSED:
                             raise
-                        self._local_infile = False
-                if not self._local_infile:
-                    cur.executemany(self.table.render(load_sql("staging/replace_staging_rows.sql")),
+                        self.writer._local_infile = False
+                if not self.writer._local_infile:
+                    cur.executemany(self.writer.table.render(load_sql("staging/replace_staging_rows.sql")),
                                     [tsv_values(line) for line in rows])
             if bad:
                 cur.executemany(load_sql("staging/insert_quarantine.sql"), bad)
         conn.commit()
 
     def _load_data(self, cur: pymysql.cursors.Cursor, rows: list[str]) -> None:
-        fd, path = tempfile.mkstemp(prefix=f"{self.table.name}_", suffix=".tsv")
+        fd, path = tempfile.mkstemp(prefix=f"{self.writer.table.name}_", suffix=".tsv")
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 for start in range(0, len(rows), 1000):  # in slices: the whole batch as one string doubles the peak
                     fh.write("".join([line + "\n" for line in rows[start:start + 1000]]))
-            cur.execute(self.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
+            cur.execute(self.writer.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
         finally:
             os.unlink(path)
+
 
 
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)

@@ -33,7 +33,7 @@ def test_rows_are_identical_through_load_data_and_through_the_fallback_for_serve
         writer.add(records)
     refusing = StagingWriter(migrated_db, TABLE, fallback, 1)
     # A client without the LOCAL INFILE capability is refused by the server (MariaDB 4166, MySQL 1148/3948).
-    refusing._connection = lambda: migrated_db.connect(local_infile=False)  # type: ignore[method-assign]
+    refusing._connect = lambda: migrated_db.connect(local_infile=False)
     with refusing:
         refusing.add(records)
 
