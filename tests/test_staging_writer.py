@@ -41,3 +41,14 @@ def test_rows_are_identical_through_load_data_and_through_the_fallback_for_serve
     assert staged_rows(migrated_db, fallback) == staged_rows(migrated_db, loaded)
     assert staged_rows(migrated_db, loaded)[0]["notes"] == AWKWARD
     assert refusing.result.rows_written == len(records)
+
+
+def test_a_record_listed_twice_lands_as_its_later_version_although_batches_load_in_parallel(
+        migrated_db: Database) -> None:
+    company = ensure_company(migrated_db, "twice", "T")
+    versions = [entry(i, f"version {v}") for v in range(6) for i in range(3)]  # 6 batches of the same 3 ids
+    with StagingWriter(migrated_db, TABLE, company, 1, batch_rows=3) as writer:
+        writer.add(versions)
+
+    assert [r["notes"] for r in staged_rows(migrated_db, company)] == ["version 5"] * 3
+    assert writer.result.rows_written == len(versions)
