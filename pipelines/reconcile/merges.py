@@ -3,17 +3,39 @@
 Every merge is a hash-only `INSERT … SELECT … ON DUPLICATE KEY UPDATE` in `staging_sql/merge/`: only
 new rows and rows whose hash changed (and whose source version is not older) are written, and each
 written row gets the run's one timestamp as updated_at, which is how the run counts what it did.
+
+The dimension merges always read every staged row (they are small). The fact merges declare the staging
+table that drives them and everything else they read; `pipelines.reconcile.watermarks` decides from that
+whether a run may read only the driving rows staged since the merge's watermark (`%(full)s = 0`,
+`sync_log_id >= %(since)s` in its SQL) or must read them all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 
 import pymysql
 
 from resources.sql import load_sql, quote_identifier
 from resources.sync_log import SyncCounts
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Which staged rows one merge reads in this run."""
+
+    full: bool
+    since: int = 0  # incremental: the driving staging rows with sync_log_id >= since
+    reason: str = ""  # why it runs full
+
+    @property
+    def params(self) -> dict[str, int]:
+        return {"full": int(self.full), "since": 0 if self.full else self.since}
+
+
+FULL = MergePlan(full=True, reason="dimension")
 
 
 @dataclass(frozen=True)
@@ -23,9 +45,19 @@ class Merge:
     source_count_sql: str  # file under staging_sql/merge/: how many source rows the merge considered
     nested_derived: bool = False  # reads nested derived tables: run with derived_merge=off (derived_merge.sql)
     after: tuple[str, ...] = ()  # files under staging_sql/merge/ run right after it (sweeps)
+    # Fact merges only (a dimension merge has no driver and always reads everything):
+    driver: str | None = None  # the staging table whose rows become the target rows
+    reads: tuple[str, ...] = ()  # normalized tables it reads: written earlier in this run, it runs full
+    reads_staging: tuple[str, ...] = ()  # other staging tables it reads: staged since its watermark, full
+    full_with: tuple[str, ...] = ()  # earlier merges (sql) whose rows it reads: their full run makes it full
+
+    @property
+    def name(self) -> str:
+        """The key of its watermark: the SQL file's name."""
+        return PurePath(self.sql).stem
 
 
-MERGES: tuple[Merge, ...] = (
+DIMENSION_MERGES: tuple[Merge, ...] = (
     Merge("service_lines", "merge_service_lines.sql", "count_service_line_sources.sql", nested_derived=True),
     Merge("clients", "merge_clients.sql", "count_client_entities.sql", nested_derived=True),
     Merge("projects", "merge_projects.sql", "count_project_entities.sql", nested_derived=True),
@@ -33,26 +65,45 @@ MERGES: tuple[Merge, ...] = (
     Merge("roles", "merge_roles.sql", "count_role_names.sql", nested_derived=True),
     Merge("team_member_roles", "merge_team_member_roles.sql", "count_team_member_roles.sql", nested_derived=True,
           after=("retire_team_member_roles.sql",)),
-    Merge("jira_issues", "merge_jira_issues.sql", "count_jira_issues.sql"),
-    Merge("time_entries", "merge_time_entries_harvest.sql", "count_harvest_time_entries.sql"),
-    Merge("time_entries", "merge_time_entries_jira.sql", "count_jira_worklogs.sql", nested_derived=True),
-    Merge("time_entries", "merge_time_entries_qbo.sql", "count_qbo_time_activities.sql"),
-    Merge("project_assignments", "merge_project_assignments.sql", "count_forecast_assignments.sql",
-          nested_derived=True),
-    Merge("invoices", "merge_invoices_qbo.sql", "count_qbo_invoices.sql"),
-    Merge("invoices", "merge_invoices_harvest.sql", "count_harvest_invoices.sql"),
-    Merge("invoice_lines", "merge_invoice_lines_qbo.sql", "count_qbo_invoice_lines.sql",
-          after=("retire_invoice_lines_qbo.sql",)),
-    Merge("invoice_lines", "merge_invoice_lines_harvest.sql", "count_harvest_invoice_lines.sql",
-          after=("retire_invoice_lines_harvest.sql",)),
-    Merge("payments", "merge_payments_qbo.sql", "count_qbo_payments.sql"),
 )
+FACT_MERGES: tuple[Merge, ...] = (
+    Merge("jira_issues", "merge_jira_issues.sql", "count_jira_issues.sql",
+          driver="staging_jira_issues", reads=("source_links",)),
+    Merge("time_entries", "merge_time_entries_harvest.sql", "count_harvest_time_entries.sql",
+          driver="staging_harvest_time_entries", reads=("source_links", "projects", "service_lines"),
+          reads_staging=("staging_harvest_tasks",)),
+    # Pairs worklogs with the Harvest entries (normalized and staged) that merge_time_entries_harvest.sql wrote.
+    Merge("time_entries", "merge_time_entries_jira.sql", "count_jira_worklogs.sql", nested_derived=True,
+          driver="staging_jira_worklogs", reads=("source_links", "projects"),
+          reads_staging=("staging_jira_issues", "staging_harvest_time_entries"),
+          full_with=("merge_time_entries_harvest.sql",)),
+    Merge("time_entries", "merge_time_entries_qbo.sql", "count_qbo_time_activities.sql",
+          driver="staging_qbo_time_activities", reads=("source_links", "projects", "service_lines")),
+    Merge("project_assignments", "merge_project_assignments.sql", "count_forecast_assignments.sql",
+          nested_derived=True, driver="staging_forecast_assignments", reads=("source_links", "projects")),
+    Merge("invoices", "merge_invoices_qbo.sql", "count_qbo_invoices.sql",
+          driver="staging_qbo_invoices", reads=("source_links",)),
+    Merge("invoices", "merge_invoices_harvest.sql", "count_harvest_invoices.sql",
+          driver="staging_harvest_invoices", reads=("source_links",)),
+    # Lines join their invoice's row, which exists once the invoice merge has read the same staged invoice.
+    Merge("invoice_lines", "merge_invoice_lines_qbo.sql", "count_qbo_invoice_lines.sql",
+          after=("retire_invoice_lines_qbo.sql",), driver="staging_qbo_invoices", reads=("service_lines",),
+          full_with=("merge_invoices_qbo.sql",)),
+    Merge("invoice_lines", "merge_invoice_lines_harvest.sql", "count_harvest_invoice_lines.sql",
+          after=("retire_invoice_lines_harvest.sql",), driver="staging_harvest_invoices",
+          full_with=("merge_invoices_harvest.sql",)),
+    # A payment can be staged before the invoice it pays: a new invoice row re-points unchanged payments.
+    Merge("payments", "merge_payments_qbo.sql", "count_qbo_payments.sql",
+          driver="staging_qbo_payments", reads=("source_links", "invoices")),
+)
+MERGES: tuple[Merge, ...] = DIMENSION_MERGES + FACT_MERGES
 RETIRABLE = ("clients", "projects", "team_members")
 
 
-def run_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: datetime) -> int:
-    """Run one merge; returns how many source rows it considered."""
-    params = {"company_id": company_id, "now": now}
+def run_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: datetime,
+              plan: MergePlan = FULL) -> int:
+    """Run one merge (and its sweeps) over the staged rows `plan` selects; returns how many it considered."""
+    params = {"company_id": company_id, "now": now, **plan.params}
     cur.execute(load_sql("merge/derived_merge.sql"),
                 {"switch": "derived_merge=off" if merge.nested_derived else "derived_merge=on"})
     cur.execute(load_sql(f"merge/{merge.sql}"), params)

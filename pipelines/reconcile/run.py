@@ -1,7 +1,9 @@
 """One reconciliation run for one company: crosswalk, field conflicts, merges — one transaction.
 
-A failure anywhere rolls every normalized table back to where it was and marks this run's
-`sync_logs` rows failed; a rerun converges to the state an uninterrupted run would have reached.
+A failure anywhere rolls every normalized table back to where it was (and the fact merges' watermarks
+with them) and marks this run's `sync_logs` rows failed; a rerun converges to the state an uninterrupted
+run would have reached. Fact merges read only the rows staged since their watermark unless they must
+read everything (`pipelines.reconcile.watermarks`); `full=True` makes every merge read everything.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ from pymysql.cursors import DictCursor
 
 from pipelines.reconcile.conflicts import record_field_conflicts
 from pipelines.reconcile.crosswalk import CrosswalkResult, resolve_people, resolve_projects_and_clients
-from pipelines.reconcile.merges import MERGES, RETIRABLE, changes_now, retire_orphans, run_merge
+from pipelines.reconcile.merges import (
+    DIMENSION_MERGES,
+    FACT_MERGES,
+    MERGES,
+    RETIRABLE,
+    MergePlan,
+    changes_now,
+    retire_orphans,
+    run_merge,
+)
+from pipelines.reconcile.watermarks import next_sync_log_id, plan_merge, store_watermark, stored_watermarks
 from resources.locks import lock_name, named_lock
 from resources.mysql import Database
 from resources.sql import sql_statements
@@ -31,6 +43,7 @@ class ReconcileOutcome:
     counts: dict[str, SyncCounts] = field(default_factory=dict)
     crosswalk: list[CrosswalkResult] = field(default_factory=list)
     field_conflicts: int = 0
+    plans: dict[str, MergePlan] = field(default_factory=dict)  # per fact merge (name): full or incremental
 
     @property
     def unmatched(self) -> int:
@@ -46,7 +59,7 @@ def utc_now() -> datetime:
 
 
 def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
-                      log: Callable[[str], None] = print) -> ReconcileOutcome:
+                      log: Callable[[str], None] = print, full: bool = False) -> ReconcileOutcome:
     logs = SyncLogs(db)
     tables = list(dict.fromkeys(["source_links", *(m.table for m in MERGES)]))
     with named_lock(db, lock_name(db.name, company_id, SYSTEM, "reconcile")):
@@ -56,7 +69,7 @@ def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
         outcome = ReconcileOutcome(company_id)
         conn = db.connect()
         try:
-            _reconcile(conn, company_id, runs, outcome, log)
+            _reconcile(conn, company_id, runs, outcome, log, full)
             conn.commit()
         except BaseException as exc:
             try:
@@ -74,7 +87,9 @@ def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
 
 
 def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict[str, SyncRun],
-               outcome: ReconcileOutcome, log: Callable[[str], None]) -> None:
+               outcome: ReconcileOutcome, log: Callable[[str], None], full: bool) -> None:
+    # First, before this transaction reads any staged row: its snapshot must include every run below the watermark.
+    next_id = next_sync_log_id(conn, company_id, SYSTEM)
     # One timestamp for the run: updated_at = now marks exactly the rows this run changed.
     now = utc_now()
     link_log = runs["source_links"].id
@@ -90,10 +105,12 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
     outcome.counts["source_links"] = links
     with conn.cursor() as cur:
         considered: dict[str, int] = {}
-        for merge in MERGES:
+        for merge in DIMENSION_MERGES:
             considered[merge.table] = considered.get(merge.table, 0) + run_merge(cur, merge, company_id, now)
+        # Before the facts, so that every dimension change of this run is in place when they plan.
         for table in RETIRABLE:
             retire_orphans(cur, table, ENTITY_OF_TABLE[table], company_id, now)
+        outcome.plans = _merge_facts(cur, company_id, now, next_id, runs, considered, full, log)
         for table, n in considered.items():
             counts = outcome.counts[table] = changes_now(cur, table, company_id, now, n)
             log(f"reconcile company {company_id}: {table}: {counts.inserted} inserted, {counts.updated} updated, "
@@ -102,3 +119,23 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
     outcome.field_conflicts = sum(by_type.values())
     for table, entity_type in (*ENTITY_OF_TABLE.items(), ("invoices", "invoice")):
         outcome.counts[table].conflicts = by_type[entity_type]
+
+
+def _merge_facts(cur: pymysql.cursors.Cursor, company_id: int, now: datetime, next_id: int,
+                 runs: dict[str, SyncRun], considered: dict[str, int], full: bool,
+                 log: Callable[[str], None]) -> dict[str, MergePlan]:
+    """Each fact merge, incremental or full, and its new watermark; adds what each considered to `considered`."""
+    stored = stored_watermarks(cur, company_id)
+    plans: dict[str, MergePlan] = {}
+    ran_full: set[str] = set()
+    for merge in FACT_MERGES:
+        plan = plan_merge(cur, merge, company_id, now, stored.get(merge.name), ran_full, full)
+        n = run_merge(cur, merge, company_id, now, plan)
+        considered[merge.table] = considered.get(merge.table, 0) + n
+        store_watermark(cur, merge, company_id, next_id, plan, now, runs[merge.table].id)
+        plans[merge.name] = plan
+        if plan.full:
+            ran_full.add(merge.sql)
+        mode = f"full ({plan.reason})" if plan.full else f"incremental from sync_log {plan.since}"
+        log(f"reconcile company {company_id}: {merge.name}: {mode}, {n} staged rows considered")
+    return plans

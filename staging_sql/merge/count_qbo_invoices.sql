@@ -1,1 +1,2 @@
-SELECT COUNT(*) FROM staging_qbo_invoices WHERE company_id = %(company_id)s
+SELECT COUNT(*) FROM staging_qbo_invoices
+WHERE company_id = %(company_id)s AND (%(full)s = 1 OR sync_log_id >= %(since)s)

@@ -22,7 +22,7 @@ JOIN JSON_TABLE(h.line_items, '$[*]' COLUMNS (
        amount DECIMAL(14,2) PATH '$.amount')) l ON l.line_id IS NOT NULL
 LEFT JOIN invoice_lines t ON t.company_id = h.company_id AND t.invoice_id = i.id
      AND t.source_line_id = CONVERT(l.line_id USING utf8mb4) COLLATE utf8mb4_unicode_ci
-WHERE h.company_id = %(company_id)s
+WHERE h.company_id = %(company_id)s AND (%(full)s = 1 OR h.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', IFNULL(i.id, '~'), IFNULL(l.line_num, '~'), IFNULL(l.kind, '~'),
                  IFNULL(l.description, '~'), IFNULL(l.quantity, '~'), IFNULL(l.unit_price, '~'),

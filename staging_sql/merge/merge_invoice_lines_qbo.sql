@@ -29,7 +29,7 @@ LEFT JOIN service_lines sl ON sl.company_id = q.company_id
      AND sl.qbo_class_id = CONVERT(COALESCE(l.class_id, q.class_id) USING utf8mb4) COLLATE utf8mb4_unicode_ci
 LEFT JOIN invoice_lines t ON t.company_id = q.company_id AND t.invoice_id = i.id
      AND t.source_line_id = CONVERT(l.line_id USING utf8mb4) COLLATE utf8mb4_unicode_ci
-WHERE q.company_id = %(company_id)s
+WHERE q.company_id = %(company_id)s AND (%(full)s = 1 OR q.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', IFNULL(i.id, '~'), IFNULL(l.line_num, '~'), IFNULL(l.detail_type, '~'),
                  IFNULL(l.description, '~'), IFNULL(l.quantity, '~'), IFNULL(l.unit_price, '~'),

@@ -15,7 +15,7 @@ LEFT JOIN source_links cl ON cl.company_id = h.company_id AND cl.entity_type = '
      AND cl.`system` = 'harvest' AND cl.source_type = 'client' AND cl.source_id = CAST(h.client_id AS CHAR)
 LEFT JOIN invoices t ON t.company_id = h.company_id AND t.source_system = 'harvest'
      AND t.source_id = CAST(h.id AS CHAR)
-WHERE h.company_id = %(company_id)s
+WHERE h.company_id = %(company_id)s AND (%(full)s = 1 OR h.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(h.row_hash), IFNULL(cl.entity_id, '~'),
                  IFNULL(h.deleted_at, '~'))))

@@ -14,7 +14,7 @@ LEFT JOIN source_links cl ON cl.company_id = q.company_id AND cl.entity_type = '
 LEFT JOIN source_links jl ON jl.company_id = q.company_id AND jl.entity_type = 'project'
      AND jl.`system` = 'qbo' AND jl.source_type = 'job' AND jl.source_id = q.project_id
 LEFT JOIN invoices t ON t.company_id = q.company_id AND t.source_system = 'qbo' AND t.source_id = q.qbo_id
-WHERE q.company_id = %(company_id)s
+WHERE q.company_id = %(company_id)s AND (%(full)s = 1 OR q.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(q.row_hash), IFNULL(cl.entity_id, '~'),
                  IFNULL(jl.entity_id, '~'), IFNULL(q.deleted_at, '~'))))

@@ -16,7 +16,7 @@ LEFT JOIN source_links jl ON jl.company_id = i.company_id AND jl.entity_type = '
 LEFT JOIN source_links al ON al.company_id = i.company_id AND al.entity_type = 'person'
      AND al.`system` = 'jira' AND al.source_type = 'user' AND al.source_id = i.assignee_account_id
 LEFT JOIN jira_issues t ON t.company_id = i.company_id AND t.jira_issue_id = i.issue_id
-WHERE i.company_id = %(company_id)s
+WHERE i.company_id = %(company_id)s AND (%(full)s = 1 OR i.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(i.row_hash), IFNULL(jl.entity_id, '~'),
                  IFNULL(al.entity_id, '~'), IFNULL(i.deleted_at, '~'))))

@@ -15,7 +15,7 @@ LEFT JOIN source_links cl ON cl.company_id = p.company_id AND cl.entity_type = '
 LEFT JOIN invoices i ON i.company_id = p.company_id AND i.source_system = 'qbo'
      AND i.source_id = SUBSTRING_INDEX(p.invoice_ids, ',', 1)
 LEFT JOIN payments t ON t.company_id = p.company_id AND t.source_system = 'qbo' AND t.source_id = p.qbo_id
-WHERE p.company_id = %(company_id)s
+WHERE p.company_id = %(company_id)s AND (%(full)s = 1 OR p.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(p.row_hash), IFNULL(cl.entity_id, '~'), IFNULL(i.id, '~'),
                  IFNULL(p.deleted_at, '~'))))

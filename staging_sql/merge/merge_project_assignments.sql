@@ -21,7 +21,7 @@ FROM (
     LEFT JOIN projects p ON p.id = pl.entity_id
     LEFT JOIN source_links ml ON ml.company_id = a.company_id AND ml.entity_type = 'person'
          AND ml.`system` = 'forecast' AND ml.source_type = 'person' AND ml.source_id = CAST(a.person_id AS CHAR)
-    WHERE a.company_id = %(company_id)s
+    WHERE a.company_id = %(company_id)s AND (%(full)s = 1 OR a.sync_log_id >= %(since)s)
   ) v
 ) s
 LEFT JOIN project_assignments t ON t.company_id = s.company_id AND t.forecast_assignment_id = s.forecast_assignment_id

@@ -25,7 +25,7 @@ LEFT JOIN staging_harvest_tasks tk ON tk.company_id = he.company_id AND tk.id = 
 LEFT JOIN service_lines sl ON sl.company_id = he.company_id AND sl.name = tk.name AND sl.deleted_at IS NULL
 LEFT JOIN time_entries t ON t.company_id = he.company_id AND t.source_system = 'harvest'
      AND t.source_id = CAST(he.id AS CHAR)
-WHERE he.company_id = %(company_id)s
+WHERE he.company_id = %(company_id)s AND (%(full)s = 1 OR he.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(he.row_hash), IFNULL(pl.entity_id, '~'), IFNULL(p.id, '~'),
                  IFNULL(p.client_id, '~'), IFNULL(COALESCE(sl.id, p.service_line_id), '~'), IFNULL(tk.name, '~'),

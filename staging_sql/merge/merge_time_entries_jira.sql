@@ -1,6 +1,9 @@
 -- Jira worklogs. The person is the worklog author's entity, the project the issue's project's entity.
 -- A worklog that copies a Harvest entry (same person, day, seconds and issue; the k-th such worklog pairs
--- with the k-th such entry; a running timer's seconds are those before it was started) keeps its row and points at the entry through duplicate_of_id.
+-- with the k-th such entry; a running timer's seconds are those before it was started) keeps its row and points
+-- at the entry through duplicate_of_id.
+-- Incremental (full = 0) it merges every worklog of each issue with a worklog staged since `since`: the pairing
+-- numbers the worklogs of an issue together, so one staged worklog can move the pairs of its neighbours.
 -- Runs after merge_time_entries_harvest.sql in the same transaction.
 -- One level apart from the pairing, whose window functions are always materialized (see
 -- merge_time_entries_harvest.sql); the hash is spelled out twice.
@@ -34,6 +37,9 @@ LEFT JOIN (
     JOIN source_links l ON l.company_id = x.company_id AND l.entity_type = 'person' AND l.`system` = 'jira'
          AND l.source_type = 'user' AND l.source_id = x.author_account_id
     WHERE x.company_id = %(company_id)s AND x.deleted_at IS NULL
+      -- Pairs never cross issues: numbering only the issues merged below gives the same pairs.
+      AND x.issue_id IN (SELECT c.issue_id FROM staging_jira_worklogs c
+                         WHERE c.company_id = %(company_id)s AND (%(full)s = 1 OR c.sync_log_id >= %(since)s))
   ) wl
   JOIN (
     SELECT t.id AS entry_id, t.team_member_id AS member_id, t.spent_date AS day,
@@ -46,11 +52,17 @@ LEFT JOIN (
     JOIN staging_harvest_time_entries h ON h.company_id = t.company_id AND h.id = CAST(t.source_id AS SIGNED)
     WHERE t.company_id = %(company_id)s AND t.source_system = 'harvest' AND t.jira_issue_source_id IS NOT NULL
       AND t.deleted_at IS NULL AND t.team_member_id IS NOT NULL
+      AND t.jira_issue_source_id IN (
+            SELECT c.issue_id FROM staging_jira_worklogs c
+            WHERE c.company_id = %(company_id)s AND (%(full)s = 1 OR c.sync_log_id >= %(since)s))
   ) he ON he.member_id = wl.member_id AND he.day = wl.day AND he.seconds = wl.seconds
        AND he.issue_id = wl.issue_id AND he.n = wl.n
 ) pair ON pair.worklog_id = w.worklog_id
 LEFT JOIN time_entries t ON t.company_id = w.company_id AND t.source_system = 'jira' AND t.source_id = w.worklog_id
 WHERE w.company_id = %(company_id)s
+  AND (%(full)s = 1 OR w.sync_log_id >= %(since)s
+       OR w.issue_id IN (SELECT c.issue_id FROM staging_jira_worklogs c
+                         WHERE c.company_id = %(company_id)s AND c.sync_log_id >= %(since)s))
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(w.row_hash), IFNULL(al.entity_id, '~'), IFNULL(p.id, '~'),
                  IFNULL(p.client_id, '~'), IFNULL(p.service_line_id, '~'), IFNULL(pair.entry_id, '~'),

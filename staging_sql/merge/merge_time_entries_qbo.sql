@@ -27,7 +27,7 @@ LEFT JOIN source_links cl ON cl.company_id = a.company_id AND cl.entity_type = '
      AND cl.`system` = 'qbo' AND cl.source_type = 'customer' AND cl.source_id = a.customer_id
 LEFT JOIN service_lines sl ON sl.company_id = a.company_id AND sl.qbo_class_id = a.class_id
 LEFT JOIN time_entries t ON t.company_id = a.company_id AND t.source_system = 'qbo' AND t.source_id = a.qbo_id
-WHERE a.company_id = %(company_id)s
+WHERE a.company_id = %(company_id)s AND (%(full)s = 1 OR a.sync_log_id >= %(since)s)
   AND (t.id IS NULL
        OR (t.row_hash <> UNHEX(MD5(CONCAT_WS('|', HEX(a.row_hash), IFNULL(COALESCE(el.entity_id, vl.entity_id), '~'),
                  IFNULL(p.id, '~'), IFNULL(COALESCE(p.client_id, cl.entity_id), '~'), IFNULL(sl.id, '~'),

@@ -17,35 +17,17 @@ import pytest
 from pipelines.assets.factory import run_stream
 from pipelines.reconcile.merges import MERGES
 from pipelines.reconcile.run import reconcile_company
-from resources.migrations import migrate
 from resources.staging import StagingWriter
-from simulators.stack import start_stack
-from tests.conftest import database_named, drop_database, new_database_name
-from tests.reconcile.world_sync import VENDORS, checksums, company_for, reconcile_logs, sync_all
-from tests.sim_sync import SIM_RATE_LIMIT_SCALE
+from tests.reconcile.world_sync import VENDORS, checksums, quiet, reconcile_logs, world_in_own_database
 
 HARVEST = VENDORS[0]
 
 
-def quiet(_line: str) -> None:
-    pass
-
-
 @pytest.fixture(scope="module")
 def setup() -> Iterator[dict[str, Any]]:
-    name = new_database_name()
-    db = database_named(name)
-    migrate(db, log=quiet)
-    stack = start_stack(["acme"], rate_limit_scale=SIM_RATE_LIMIT_SCALE, vendors=("harvest", "forecast"))
-    try:
-        stack.world().clock.control(freeze=stack.world().clock.iso())
-        company = company_for(stack)
-        company_id = sync_all(db, company, vendors=VENDORS[:2])
-        reconcile_company(db, company_id, log=quiet)
-        yield {"db": db, "stack": stack, "company": company, "company_id": company_id}
-    finally:
-        stack.stop()
-        drop_database(name)
+    with world_in_own_database(VENDORS[:2]) as world:
+        reconcile_company(world["db"], world["company_id"], log=quiet)
+        yield world
 
 
 def resync(setup: dict[str, Any], *streams: str) -> None:
@@ -54,9 +36,9 @@ def resync(setup: dict[str, Any], *streams: str) -> None:
             run_stream(setup["db"], setup["company"], HARVEST, spec, mode="full", log=quiet)
 
 
-def reconcile(setup: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def reconcile(setup: dict[str, Any], full: bool = False) -> dict[str, dict[str, Any]]:
     run_id = f"test-{secrets.token_hex(4)}"
-    reconcile_company(setup["db"], setup["company_id"], run_id=run_id, log=quiet)
+    reconcile_company(setup["db"], setup["company_id"], run_id=run_id, log=quiet, full=full)
     return reconcile_logs(setup["db"], setup["company_id"], run_id)
 
 
@@ -107,7 +89,8 @@ def test_an_older_staged_version_never_overwrites_a_newer_stored_row(setup: dict
         writer.add([older])
     assert db.query("SELECT hours FROM staging_harvest_time_entries WHERE company_id = %s AND id = %s",
                     (company_id, int(entry["source_id"])))[0]["hours"] == 1
-    logs = reconcile(setup)
+    # Full: the older version was written under an old sync_log_id, which an incremental run would not even read.
+    logs = reconcile(setup, full=True)
     after = db.query("SELECT hours, source_updated_at, row_hash FROM time_entries WHERE id = %s", (entry["id"],))[0]
     assert after == newer
     assert logs["time_entries"]["updated_count"] == 0

@@ -173,8 +173,9 @@ def test_running_twice_changes_nothing_and_reports_zero_updates(world: dict[str,
     reconcile_company(db, company_id, log=quiet)
     before = checksums(db, company_id)
     assert [t for t, (rows, _digest) in before.items() if rows == 0] == []
+    # Full: every staged row is read again, and every one is found unchanged.
     run_id = f"twice-{secrets.token_hex(4)}"
-    reconcile_company(db, company_id, run_id=run_id, log=quiet)
+    reconcile_company(db, company_id, run_id=run_id, log=quiet, full=True)
     assert checksums(db, company_id) == before
     logs = reconcile_logs(db, company_id, run_id)
     assert {"clients", "projects", "team_members", "time_entries", "roles", "team_member_roles", "jira_issues",
@@ -182,3 +183,11 @@ def test_running_twice_changes_nothing_and_reports_zero_updates(world: dict[str,
     assert {s: (r["status"], r["inserted_count"], r["updated_count"], r["deleted_count"]) for s, r in logs.items()} \
         == {s: ("completed", 0, 0, 0) for s in logs}
     assert logs["time_entries"]["unchanged_count"] == before["time_entries"][0]
+    # Incremental with nothing staged since: no fact row is even read.
+    run_id = f"thrice-{secrets.token_hex(4)}"
+    reconcile_company(db, company_id, run_id=run_id, log=quiet)
+    assert checksums(db, company_id) == before
+    logs = reconcile_logs(db, company_id, run_id)
+    assert {(r["status"], r["inserted_count"], r["updated_count"], r["deleted_count"]) for r in logs.values()} \
+        == {("completed", 0, 0, 0)}
+    assert logs["time_entries"]["records_processed"] == logs["time_entries"]["unchanged_count"] == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +15,12 @@ from pipelines.assets.forecast import forecast_vendor
 from pipelines.assets.harvest import harvest_vendor
 from resources.config import CompanyConnections, load_companies
 from resources.locks import ensure_company
+from resources.migrations import migrate
 from resources.mysql import Database
 from resources.sql import quote_identifier
-from simulators.stack import SimulatorStack
-from tests.sim_sync import FAST_RATE_LIMIT
+from simulators.stack import SimulatorStack, start_stack
+from tests.conftest import database_named, drop_database, new_database_name
+from tests.sim_sync import FAST_RATE_LIMIT, SIM_RATE_LIMIT_SCALE
 
 VENDORS: tuple[VendorSpec, ...] = (harvest_vendor(FAST_RATE_LIMIT), forecast_vendor(FAST_RATE_LIMIT), qbo.VENDOR,
                                    jira.VENDOR)
@@ -54,6 +58,28 @@ def sync_all(db: Database, company: CompanyConnections, mode: str = "full",
         for spec in vendor.streams:
             run_stream(db, company, vendor, spec, mode=mode, log=lambda _line: None)
     return ensure_company(db, company.key, company.name)
+
+
+def quiet(_line: str) -> None:
+    pass
+
+
+@contextmanager
+def world_in_own_database(vendors: tuple[VendorSpec, ...] = VENDORS) -> Iterator[dict[str, Any]]:
+    """A migrated database of its own (for tests that alter constraints) holding one frozen-clock world
+    synced through the given vendors; reconciliation is left to the caller."""
+    name = new_database_name()
+    db = database_named(name)
+    migrate(db, log=quiet)
+    stack = start_stack(["acme"], rate_limit_scale=SIM_RATE_LIMIT_SCALE, vendors=tuple(v.system for v in vendors))
+    try:
+        stack.world().clock.control(freeze=stack.world().clock.iso())  # the running timer stops growing
+        company = company_for(stack)
+        company_id = sync_all(db, company, vendors=vendors)
+        yield {"db": db, "stack": stack, "company": company, "company_id": company_id}
+    finally:
+        stack.stop()
+        drop_database(name)
 
 
 NORMALIZED_TABLES = ("clients", "projects", "service_lines", "team_members", "project_assignments", "time_entries",
