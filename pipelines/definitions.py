@@ -38,12 +38,13 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
     partitions = time_partitions(os.environ.get("TIMESYNC_PARTITION_START", "2025-01-01"))
     vendors = vendor_specs()
     assets: list[AssetsDefinition] = [a for v in vendors for a in build_vendor_assets(v, companies, partitions)]
+    reconcile_assets = build_reconcile_assets(companies, vendors)
     jobs = source_jobs()
     return Definitions(
-        assets=[*assets, *build_reconcile_assets(companies, vendors)],
+        assets=[*assets, *reconcile_assets],
         asset_checks=[build_normalized_checks(c, reconcile_asset_key(c)) for c in companies],
         jobs=[*jobs, housekeeping_job, *(extra_jobs or [])],
-        schedules=[*build_schedules(assets, partitions, jobs), housekeeping_schedule],
+        schedules=[*build_schedules(assets, partitions, jobs, reconcile_assets), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],
         resources={"mysql": mysql_resource_from_env()},
     )

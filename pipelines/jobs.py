@@ -2,7 +2,9 @@
 
 Schedules ship STOPPED; turn them on in the UI (Automation → Schedules) or with
 `dagster schedule start <name>`. Incremental syncs run hourly; window sweeps (which catch
-hard deletes by re-listing recent windows) and full dimension snapshots run nightly.
+hard deletes by re-listing recent windows) and full dimension snapshots run nightly. Reconciliation runs
+hourly after the syncs (fact merges read only what was staged since their watermark) and reads every
+staged row once a week, so that nothing a watermark could miss outlives a week.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def _source_of(a: AssetsDefinition) -> str | None:
 
 
 def build_schedules(assets: list[AssetsDefinition], partitions: DailyPartitionsDefinition,
-                    jobs: list[UnresolvedAssetJobDefinition]) -> list[ScheduleDefinition]:
+                    jobs: list[UnresolvedAssetJobDefinition],
+                    reconcile_assets: list[AssetsDefinition]) -> list[ScheduleDefinition]:
     by_name = {j.name: j for j in jobs}
     schedules: list[ScheduleDefinition] = []
     for source in SOURCES:
@@ -83,7 +86,24 @@ def build_schedules(assets: list[AssetsDefinition], partitions: DailyPartitionsD
             continue
         schedules.append(_hourly_incremental(source, ops, by_name[f"{source}_sync"], partitions))
         schedules.append(_nightly_sweep(source, ops, by_name[f"{source}_sync"], partitions))
+    if reconcile_assets:
+        ops = [a.node_def.name for a in reconcile_assets]
+        schedules.append(_reconcile_schedule("reconcile_hourly", "37 * * * *", ops, by_name["reconcile_job"],
+                                             full=False))
+        schedules.append(_reconcile_schedule("reconcile_weekly_full", "47 3 * * 0", ops, by_name["reconcile_job"],
+                                             full=True))
     return schedules
+
+
+def _reconcile_schedule(name: str, cron: str, ops: list[str], job: UnresolvedAssetJobDefinition,
+                        full: bool) -> ScheduleDefinition:
+    what = "every fact merge reads every staged row" if full else "fact merges read what was staged since"
+    return ScheduleDefinition(
+        name=name, job=job, cron_schedule=_cron(cron), default_status=DefaultScheduleStatus.STOPPED,
+        run_config={"ops": {op: {"config": {"full": full}} for op in ops}},
+        tags={"timesync/source": "reconcile", "timesync/mode": "full" if full else "incremental"},
+        description=f"Reconcile every company into the normalized tables; {what}.",
+    )
 
 
 def _hourly_incremental(source: str, ops: list[str], job: UnresolvedAssetJobDefinition,

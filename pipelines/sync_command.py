@@ -47,7 +47,7 @@ def cli_instance() -> DagsterInstance:
 
 
 def run_sync(sources: list[str], date_from: date | None = None, date_to: date | None = None,
-             incremental: bool = False, reconcile: bool = True,
+             incremental: bool = False, reconcile: bool = True, full_reconcile: bool = False,
              instance: DagsterInstance | None = None) -> SyncReport:
     from pipelines.definitions import build_definitions
 
@@ -81,8 +81,10 @@ def run_sync(sources: list[str], date_from: date | None = None, date_to: date | 
         tags["dagster/asset_partition_range_end"] = date_to.isoformat()
     elif partitioned and partitions is not None:
         partition_key = partitions.get_last_partition_key()
+    reconcile_ops = [defs.resolve_assets_def(key).node_def.name for key in keys if key in reconcile_keys]
     run_config = {
-        "ops": {op: {"config": {"mode": mode}} for op in stream_ops},
+        "ops": {**{op: {"config": {"mode": mode}} for op in stream_ops},
+                **{op: {"config": {"full": full_reconcile}} for op in reconcile_ops}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
     result = defs.resolve_job_def(CLI_JOB).execute_in_process(
@@ -121,13 +123,16 @@ def cmd_sync(args: argparse.Namespace, rest: list[str]) -> int:
     when.add_argument("--incremental", action="store_true", help="changes since the last watermark (default)")
     when.add_argument("--from", dest="date_from", type=date.fromisoformat, help="window start (re-list + sweep)")
     parser.add_argument("--to", dest="date_to", type=date.fromisoformat, help="window end, inclusive")
-    parser.add_argument("--no-reconcile", action="store_true", help="stop after staging")
+    then = parser.add_mutually_exclusive_group()
+    then.add_argument("--no-reconcile", action="store_true", help="stop after staging")
+    then.add_argument("--full-reconcile", action="store_true",
+                      help="every fact merge reads every staged row, not only what was staged since its watermark")
     opts = parser.parse_args(rest)
     if bool(opts.date_from) != bool(opts.date_to):
         parser.error("--from and --to go together")
     sources = list(SOURCES) if opts.all else opts.source
     incremental = opts.incremental or not opts.date_from
     report = run_sync(sources, opts.date_from, opts.date_to, incremental=incremental,
-                      reconcile=not opts.no_reconcile)
+                      reconcile=not opts.no_reconcile, full_reconcile=opts.full_reconcile)
     print_summary(report)
     return 0 if report.success else 1

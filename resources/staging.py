@@ -58,6 +58,8 @@ class StagingTable:
     window_column: str | None = None
     # For spans (Forecast assignments): the start and end columns of an overlap sweep.
     span_columns: tuple[str, str] | None = None
+    # An index covering (company_id, key, row_hash, staged_at, deleted_at), on tables that grow large.
+    known_index: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -110,8 +112,8 @@ def _escape(text: str) -> str:
             .replace("\r", "\\r").replace("\0", "\\0"))
 
 
-def raw_json(record: dict[str, Any]) -> tuple[str, str]:
-    """The record as compact key-sorted JSON, and the md5 hex `row_hash` of it.
+def raw_json_bytes(record: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The record as compact key-sorted JSON (UTF-8), and the 16-byte md5 `row_hash` of it.
 
     orjson gives the same bytes as `json.dumps(…, ensure_ascii=False, separators=(",", ":"),
     sort_keys=True)` for vendor data, except that floats below 1e-4 are written without an
@@ -122,7 +124,7 @@ def raw_json(record: dict[str, Any]) -> tuple[str, str]:
         data = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         data = json.dumps(record, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return data.decode("utf-8"), hashlib.md5(data).hexdigest()
+    return data, hashlib.md5(data).digest()
 
 
 # isprintable() is False for TAB, LF, CR and NUL (and for other rare characters, escaped correctly anyway).
@@ -200,8 +202,8 @@ class StagingWriter:
             return
         # Skipping needs each record's key and row hash first; a page is decided in one lookup.
         page = records if isinstance(records, list) else list(records)
-        heads: list[tuple[str, str] | None] = []
-        keys, hashes = [], []
+        heads: list[tuple[bytes, bytes] | None] = []
+        keys, digests = [], []
         key_typer = self._key_typer
         for record in page:
             head = None
@@ -211,18 +213,18 @@ class StagingWriter:
                 except BadRecord:
                     key = None
                 if key is not None:
-                    head = raw_json(record)
+                    head = raw_json_bytes(record)
                     keys.append(key)
-                    hashes.append(head[1])
+                    digests.append(head[1])
             heads.append(head)
-        unchanged = iter(self.known.unchanged(keys, hashes))
+        unchanged = iter(self.known.unchanged(keys, digests))
         for record, head in zip(page, heads, strict=True):
             if head is not None and next(unchanged):
                 self.result.unchanged += 1
             else:
                 self._stage(record, head)
 
-    def _stage(self, record: Any, head: tuple[str, str] | None) -> None:
+    def _stage(self, record: Any, head: tuple[bytes, bytes] | None) -> None:
         """Type one record into the next batch, or quarantine it."""
         result = self.result
         try:
@@ -235,7 +237,8 @@ class StagingWriter:
             self._quarantine(record, str(exc))
             typed = None
         if typed is not None:
-            raw, row_hash = head or raw_json(record)
+            data, digest = head or raw_json_bytes(record)
+            raw, row_hash = data.decode("utf-8"), digest.hex()
             updated = typed[-1]
             self._rows.append(self._tsv_line((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash)))
             self._batch_keys.add(typed[0])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from resources.migrations import migrate
 from resources.mysql import Database
 from simulators.stack import SimulatorStack, start_stack
 from tests.conftest import database_named, db_env, drop_database, new_database_name, run_cli
@@ -50,6 +51,24 @@ def test_sync_command_runs_a_window_through_dagster_and_prints_a_summary(
     merged = {r["stream"]: r["status"] for r in migrated_db.query(
         "SELECT stream, status FROM sync_logs WHERE run_id = %s AND system_name = 'timesync'", (run_id,))}
     assert merged.get("time_entries") == "completed"  # the same run reconciled what it staged
+
+
+def test_sync_full_reconcile_makes_every_fact_merge_read_every_staged_row(
+        harvest_stack: SimulatorStack, empty_db: Database, tmp_path: Path) -> None:
+    migrate(empty_db, log=lambda _line: None)  # a database of its own: the company has no watermark yet
+    env = sync_env(harvest_stack, empty_db, tmp_path)
+    modes: list[dict[str, str]] = []
+    for flags in ([], [], ["--full-reconcile"]):
+        result = run_cli(["sync", "--source", "harvest", "--incremental", *flags], env, timeout=600)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        run_id = result.stdout.split("run ", 1)[1].split(":", 1)[0]
+        modes.append({r["merge_name"]: r["last_mode"] for r in empty_db.query(
+            "SELECT w.merge_name, w.last_mode FROM merge_watermarks w JOIN sync_logs s ON s.id = w.sync_log_id "
+            "WHERE s.run_id = %s", (run_id,))})
+    first, second, forced = modes
+    assert first and set(first.values()) == {"full"}  # no watermark yet
+    assert second.keys() == first.keys() and set(second.values()) == {"incremental"}
+    assert forced.keys() == first.keys() and set(forced.values()) == {"full"}
 
 
 def test_sync_with_revoked_token_exits_nonzero_and_tries_each_endpoint_once(

@@ -58,7 +58,8 @@ def test_definitions_group_assets_by_source_with_one_pool_per_account_and_stoppe
         assert time_entries.partitions_def is not None and time_entries.backfill_policy is not None
         schedules = list(defs.schedules or [])
         assert {s.name for s in schedules} >= {"harvest_hourly_incremental", "harvest_nightly_sweep",
-                                                "jira_hourly_incremental", "housekeeping_nightly"}
+                                                "jira_hourly_incremental", "housekeeping_nightly",
+                                                "reconcile_hourly", "reconcile_weekly_full"}
         assert all(s.default_status == DefaultScheduleStatus.STOPPED for s in schedules)
         job_names = {j.name for j in defs.jobs or []}
         assert {"harvest_sync", "forecast_sync", "qbo_sync", "jira_sync", "reconcile_job"} <= job_names
@@ -86,5 +87,8 @@ def test_nightly_sweep_relists_the_last_35_days_and_hourly_run_is_incremental(tm
         assert request.partition_key == "2026-11-22"
         assert {c["config"]["mode"] for c in request.run_config["ops"].values()} == {"incremental"}
         assert len(request.run_config["ops"]) == 10  # every harvest stream of the one company
+        for name, full in (("reconcile_hourly", False), ("reconcile_weekly_full", True)):
+            [request] = defs.resolve_schedule_def(name).evaluate_tick(context).run_requests
+            assert [c["config"]["full"] for c in request.run_config["ops"].values()] == [full]  # one company
     finally:
         stack.stop()

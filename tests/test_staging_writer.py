@@ -8,6 +8,7 @@ from pipelines.assets.harvest import harvest_vendor
 from resources.locks import ensure_company
 from resources.mysql import Database
 from resources.staging import StagingWriter
+from resources.staging_known import Scope, load_known_rows
 
 TABLE = next(s.table for s in harvest_vendor().streams if s.name == "time_entries")
 AWKWARD = "tab\there, newline\nthere, back\\slash, \\N literal, NUL \x00, emoji 🚀, 'quote' %s"
@@ -52,3 +53,24 @@ def test_a_record_listed_twice_lands_as_its_later_version_although_batches_load_
 
     assert [r["notes"] for r in staged_rows(migrated_db, company)] == ["version 5"] * 3
     assert writer.result.rows_written == len(versions)
+
+
+def test_known_rows_of_a_complete_listing_cover_any_bigint_key_and_skip_exactly_the_unchanged_records(
+        migrated_db: Database) -> None:
+    company = ensure_company(migrated_db, "known", "K")
+    ids = [1 - 2**63, -5, 0, 7, 2**62, 2**63 - 1]  # the hex transfer is two's complement, big-endian
+    records = [entry(0, f"entry {i}") | {"id": i} for i in ids]
+    with StagingWriter(migrated_db, TABLE, company, 1) as writer:
+        writer.add(records)
+
+    known = load_known_rows(migrated_db, TABLE, company, Scope())
+    assert len(known) == len(ids)
+    changed = records[1] | {"notes": "edited"}
+    relisted = [records[0], changed, *records[3:]]  # ids[2] is not returned
+    with StagingWriter(migrated_db, TABLE, company, 2, known=known) as writer:
+        writer.add(relisted)
+
+    assert (writer.result.unchanged, writer.result.rows_written) == (len(ids) - 2, 1)
+    assert known.unseen() == [0]
+    rows = {r["id"]: r["notes"] for r in staged_rows(migrated_db, company)}
+    assert rows == {i: "edited" if i == -5 else f"entry {i}" for i in ids}

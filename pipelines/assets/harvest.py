@@ -93,9 +93,14 @@ def fetch_harvest(resource: str) -> Fetch:
     return fetch
 
 
+# Migration 0034: the time-entry table grows with recorded time.
+KNOWN_INDEXES = {"time_entries": "ix_staging_harvest_time_entries_known"}
+
+
 def harvest_table(stream: str, columns: tuple[Column, ...], window_column: str | None = None) -> StagingTable:
     return StagingTable(name=f"staging_harvest_{stream}", system="harvest", stream=stream, key=ID,
-                        columns=columns, updated_at=UPDATED_AT, window_column=window_column)
+                        columns=columns, updated_at=UPDATED_AT, window_column=window_column,
+                        known_index=KNOWN_INDEXES.get(stream))
 
 
 def harvest_streams() -> tuple[StreamSpec, ...]:

@@ -64,7 +64,8 @@ WORKLOGS = StagingTable("staging_jira_worklogs", "jira", "worklogs", col("worklo
     col("visibility_type", source="visibility.type", max_length=16),
     col("visibility_value", source="visibility.value"),
     col("created_at", "datetime", "created"), col("updated_at", "datetime", "updated"),
-), Column("source_updated_at", "datetime", "updated"), window_column="updated_at")
+), Column("source_updated_at", "datetime", "updated"), window_column="updated_at",
+    known_index="ix_jwl_known")
 
 ISSUES = StagingTable("staging_jira_issues", "jira", "issues", col("issue_id", source="id", required=True,
                                                                     max_length=64), (

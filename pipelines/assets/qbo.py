@@ -63,6 +63,7 @@ class Entity:
     is_list: bool = False  # inactive rows are hidden unless the query names Active
     cdc: bool = True
     window_column: str | None = None  # a TxnDate column: the entity is partitioned by it
+    known_index: str | None = None  # see StagingTable.known_index
 
 
 NAMED = (col("name", source="Name", max_length=NAME), col("fully_qualified_name", source="FullyQualifiedName",
@@ -123,7 +124,7 @@ ENTITIES = (
         col("break_hours", "int", "BreakHours"), col("break_minutes", "int", "BreakMinutes"),
         col("start_time", "datetime", "StartTime"), col("end_time", "datetime", "EndTime"),
         Column("duration_hours", "decimal", duration_hours), col("description", "text", "Description"), SYNC),
-        cdc=False, window_column="txn_date"),
+        cdc=False, window_column="txn_date", known_index="ix_qta_known"),
 )
 
 
@@ -147,7 +148,7 @@ def entity_fetch(entity: Entity) -> Callable[[QboClient, FetchRequest], Iterator
 
 def stream_of(entity: Entity) -> StreamSpec:
     table = StagingTable(f"staging_qbo_{entity.stream}", "qbo", entity.stream, ID, entity.columns, UPDATED,
-                         window_column=entity.window_column)
+                         window_column=entity.window_column, known_index=entity.known_index)
     partitioned = entity.window_column is not None
     return StreamSpec(table, entity_fetch(entity), partitioned=partitioned, incremental=True,
                       sweep="window" if partitioned else "snapshot",

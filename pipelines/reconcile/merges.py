@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 import pymysql
 
-from resources.sql import load_sql, quote_identifier
+from resources.sql import load_sql, quote_identifier, sql_statements
 from resources.sync_log import SyncCounts
 
 
@@ -44,6 +44,7 @@ class Merge:
     sql: str  # file under staging_sql/merge/
     source_count_sql: str  # file under staging_sql/merge/: how many source rows the merge considered
     nested_derived: bool = False  # reads nested derived tables: run with derived_merge=off (derived_merge.sql)
+    before: tuple[str, ...] = ()  # files under staging_sql/merge/ run right before it (lookup tables)
     after: tuple[str, ...] = ()  # files under staging_sql/merge/ run right after it (sweeps)
     # Fact merges only (a dimension merge has no driver and always reads everything):
     driver: str | None = None  # the staging table whose rows become the target rows
@@ -70,6 +71,7 @@ FACT_MERGES: tuple[Merge, ...] = (
     Merge("jira_issues", "merge_jira_issues.sql", "count_jira_issues.sql",
           driver="staging_jira_issues", reads=("source_links",)),
     Merge("time_entries", "merge_time_entries_harvest.sql", "count_harvest_time_entries.sql",
+          before=("lookup_harvest_people.sql", "lookup_harvest_projects.sql"), after=("drop_harvest_lookups.sql",),
           driver="staging_harvest_time_entries", reads=("source_links", "projects", "service_lines"),
           reads_staging=("staging_harvest_tasks",)),
     # Pairs worklogs with the Harvest entries (normalized and staged) that merge_time_entries_harvest.sql wrote.
@@ -106,9 +108,13 @@ def run_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: d
     params = {"company_id": company_id, "now": now, **plan.params}
     cur.execute(load_sql("merge/derived_merge.sql"),
                 {"switch": "derived_merge=off" if merge.nested_derived else "derived_merge=on"})
+    for sql in merge.before:
+        for statement in sql_statements(f"merge/{sql}"):
+            cur.execute(statement, params)
     cur.execute(load_sql(f"merge/{merge.sql}"), params)
     for sql in merge.after:
-        cur.execute(load_sql(f"merge/{sql}"), params)
+        for statement in sql_statements(f"merge/{sql}"):
+            cur.execute(statement, params)
     cur.execute(load_sql(f"merge/{merge.source_count_sql}"), params)
     return int(cur.fetchone()[0])
 

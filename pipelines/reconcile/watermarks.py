@@ -45,9 +45,9 @@ def next_sync_log_id(conn: pymysql.connections.Connection, company_id: int, syst
 
 
 def sql_checksum(merge: Merge) -> str:
-    """SHA-256 of what the merge writes with: its SQL and its sweeps (the count SQL writes nothing)."""
+    """SHA-256 of what the merge writes with: its lookups, SQL and sweeps (the count SQL writes nothing)."""
     digest = hashlib.sha256()
-    for name in (merge.sql, *merge.after):
+    for name in (*merge.before, merge.sql, *merge.after):
         digest.update(load_sql(f"merge/{name}").encode())
         digest.update(b"\0")
     return digest.hexdigest()

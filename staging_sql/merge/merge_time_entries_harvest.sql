@@ -1,4 +1,5 @@
--- Harvest time entries: person, project and client through the crosswalk, the service line through the
+-- Harvest time entries: person, project and client through the crosswalk (the lookups built by
+-- lookup_harvest_people.sql and lookup_harvest_projects.sql just before), the service line through the
 -- task's name (a QBO class of that name), else the project's. Older staged versions never overwrite newer.
 -- One level, no derived tables: MariaDB 10.11 skipped rows when merged derived tables fed this upsert, and
 -- materializing them cost a temp table of every staged row. The hash is therefore spelled out twice.
@@ -16,11 +17,8 @@ SELECT he.company_id, 'harvest', CAST(he.id AS CHAR), he.spent_date, CAST(he.hou
              IFNULL(he.deleted_at, '~')))),
        %(now)s, %(now)s
 FROM staging_harvest_time_entries he
-LEFT JOIN source_links pl ON pl.company_id = he.company_id AND pl.entity_type = 'person'
-     AND pl.`system` = 'harvest' AND pl.source_type = 'user' AND pl.source_id = CAST(he.user_id AS CHAR)
-LEFT JOIN source_links jl ON jl.company_id = he.company_id AND jl.entity_type = 'project'
-     AND jl.`system` = 'harvest' AND jl.source_type = 'project' AND jl.source_id = CAST(he.project_id AS CHAR)
-LEFT JOIN projects p ON p.id = jl.entity_id
+LEFT JOIN merge_harvest_people pl ON pl.user_id = he.user_id
+LEFT JOIN merge_harvest_projects p ON p.project_id = he.project_id
 LEFT JOIN staging_harvest_tasks tk ON tk.company_id = he.company_id AND tk.id = he.task_id
 LEFT JOIN service_lines sl ON sl.company_id = he.company_id AND sl.name = tk.name AND sl.deleted_at IS NULL
 LEFT JOIN time_entries t ON t.company_id = he.company_id AND t.source_system = 'harvest'

@@ -117,8 +117,10 @@ def test_every_table_a_fact_merge_reads_is_declared() -> None:
     """An undeclared table would go unwatched: a change to it would never make the merge run full."""
     by_sql = {m.sql: m for m in FACT_MERGES}
     for merge in FACT_MERGES:
-        text = "\n".join(load_sql(f"merge/{name}") for name in (merge.sql, *merge.after))
-        read = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", text))
+        text = "\n".join(load_sql(f"merge/{name}") for name in (*merge.before, merge.sql, *merge.after))
+        # Lookup tables its `before` files build are read from what those files read.
+        built = set(re.findall(r"CREATE TEMPORARY TABLE\s+([a-z_]+)", text))
+        read = set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", text)) - built
         declared = {merge.table, merge.driver, *merge.reads, *merge.reads_staging,
                     *(by_sql[name].table for name in merge.full_with)}
         assert read <= declared, (merge.sql, read - declared)

@@ -1,0 +1,2 @@
+DROP TEMPORARY TABLE IF EXISTS merge_harvest_people;
+DROP TEMPORARY TABLE IF EXISTS merge_harvest_projects;
