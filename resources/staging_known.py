@@ -127,6 +127,8 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
     try:
         with conn.cursor() as cur:
             cur.execute(load_sql("staging/allow_long_group_concat.sql"))
+            cur.execute(load_sql("staging/stale_before.sql"), params)
+            params["stale_before"] = cur.fetchone()[0]
             while True:
                 cur.execute(sql, {**params, "after": after})
                 count, last, text = cur.fetchone()
