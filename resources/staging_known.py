@@ -22,7 +22,7 @@ from resources.mysql import Database
 from resources.sql import load_sql, quote_identifier
 
 DELETED, STALE, FRESH = 0, 1, 2
-CHUNK_ROWS = 200_000  # one GROUP_CONCAT per chunk: ≤ 10 MB, under MariaDB's 16 MB max_allowed_packet
+CHUNK_ROWS = 100_000  # one GROUP_CONCAT per chunk: ≤ 5 MB, well under MariaDB's 16 MB max_allowed_packet
 # What known_rows_binary.sql sends per row, as bytes: key (big-endian two's complement), row hash, state.
 PACKED_ROW = np.dtype([("key", ">i8"), ("hash", "V16"), ("state", "i1")])
 
@@ -37,23 +37,24 @@ class Scope:
 class KnownRows:
     """Staged rows of one scope; `unchanged` answers per page and remembers which keys were seen."""
 
-    def __init__(self, packed: np.ndarray | None, mapping: dict[Any, tuple[bytes, int]] | None) -> None:
-        self._integer_keys = packed is not None
-        if packed is not None:
-            if len(packed) > 1 and not bool(np.all(packed["key"][1:] > packed["key"][:-1])):
-                packed = packed[np.argsort(packed["key"], kind="stable")]
-            self._keys = packed["key"].astype(np.int64)
-            self._hashes = np.ascontiguousarray(packed["hash"]).view(">u8").reshape(-1, 2)
-            self._states = packed["state"].copy()
-            self._seen = np.zeros(len(packed), dtype=bool)
+    def __init__(self, arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                 mapping: dict[Any, tuple[bytes, int]] | None) -> None:
+        self._integer_keys = arrays is not None
+        if arrays is not None:
+            keys, hashes, states = arrays
+            if len(keys) > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+                order = np.argsort(keys, kind="stable")
+                keys, hashes, states = keys[order], hashes[order], states[order]
+            self._keys, self._hashes, self._states = keys, hashes, states
+            self._seen = np.zeros(len(keys), dtype=bool)
         else:
             self._rows = mapping or {}
             self._seen_keys: set[Any] = set()
 
     @classmethod
-    def of_packed(cls, packed: np.ndarray) -> KnownRows:
-        """Integer keys: a `PACKED_ROW` array (key, 16-byte row hash, state)."""
-        return cls(packed, None)
+    def of_arrays(cls, keys: np.ndarray, hashes: np.ndarray, states: np.ndarray) -> KnownRows:
+        """Integer keys: int64 keys, the 16-byte row hashes as (n, 2) big-endian uint64, int8 states."""
+        return cls((keys, hashes, states), None)
 
     @classmethod
     def of_mapping(cls, rows: dict[Any, tuple[bytes, int]]) -> KnownRows:
@@ -120,7 +121,7 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
         hint = f"FORCE INDEX ({quote_identifier(table.known_index)})"
     template = load_sql("staging/known_rows_binary.sql" if integer_keys else "staging/known_rows.sql")
     sql = table.render(template.replace("{scope_condition}", condition).replace("{index_hint}", hint))
-    packed: list[np.ndarray] = []
+    parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     rows: dict[Any, tuple[bytes, int]] = {}
     after: Any = None
     conn = db.connect()
@@ -135,7 +136,11 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
                 if not count:
                     break
                 if integer_keys:
-                    packed.append(np.frombuffer(bytes.fromhex(text), dtype=PACKED_ROW))
+                    packed = np.frombuffer(bytes.fromhex(text), dtype=PACKED_ROW)
+                    parts[0].append(packed["key"].astype(np.int64))
+                    parts[1].append(np.ascontiguousarray(packed["hash"]).view(">u8").reshape(-1, 2))
+                    parts[2].append(packed["state"].copy())
+                    del packed
                     after = int(last)
                 else:
                     fields = text.split("\x1f")
@@ -148,5 +153,15 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
     finally:
         conn.close()
     if integer_keys:
-        return KnownRows.of_packed(np.concatenate(packed) if packed else np.empty(0, dtype=PACKED_ROW))
+        return KnownRows.of_arrays(*(_concatenated(part, shape, kind) for part, shape, kind in zip(
+            parts, ((0,), (0, 2), (0,)), (np.int64, ">u8", np.int8), strict=True)))
     return KnownRows.of_mapping(rows)
+
+
+def _concatenated(parts: list[np.ndarray], empty_shape: tuple[int, ...], kind: Any) -> np.ndarray:
+    """One array of the parts, which are released as it is built (the peak stays near one copy)."""
+    if not parts:
+        return np.empty(empty_shape, dtype=kind)
+    whole = np.concatenate(parts)
+    parts.clear()
+    return whole

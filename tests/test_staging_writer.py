@@ -1,10 +1,13 @@
-"""The staging writer lands the same rows whether the server takes LOAD DATA LOCAL or refuses it."""
+"""The staging writer: the same rows through LOAD DATA LOCAL or without it; known rows of a complete listing."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pipelines.assets.harvest import harvest_vendor
+from resources import staging_known
 from resources.locks import ensure_company
 from resources.mysql import Database
 from resources.staging import StagingWriter
@@ -56,7 +59,8 @@ def test_a_record_listed_twice_lands_as_its_later_version_although_batches_load_
 
 
 def test_known_rows_of_a_complete_listing_cover_any_bigint_key_and_skip_exactly_the_unchanged_records(
-        migrated_db: Database) -> None:
+        migrated_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staging_known, "CHUNK_ROWS", 4)  # two chunks: the second starts after the first's last key
     company = ensure_company(migrated_db, "known", "K")
     ids = [1 - 2**63, -5, 0, 7, 2**62, 2**63 - 1]  # the hex transfer is two's complement, big-endian
     records = [entry(0, f"entry {i}") | {"id": i} for i in ids]
