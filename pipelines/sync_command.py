@@ -81,7 +81,7 @@ def run_sync(sources: list[str], date_from: date | None = None, date_to: date | 
         tags["dagster/asset_partition_range_end"] = date_to.isoformat()
     elif partitioned and partitions is not None:
         partition_key = partitions.get_last_partition_key()
-    reconcile_ops = [defs.resolve_assets_def(key).node_def.name for key in keys if key in reconcile_keys]
+    reconcile_ops = [defs.resolve_assets_def(key).node_def.name for key in reconcile_keys] if reconcile else []
     run_config = {
         "ops": {**{op: {"config": {"mode": mode}} for op in stream_ops},
                 **{op: {"config": {"full": full_reconcile}} for op in reconcile_ops}},

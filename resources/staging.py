@@ -35,7 +35,7 @@ from resources.mysql import (
 )
 from resources.sql import load_sql, quote_identifier
 from resources.staging_known import KnownRows
-from resources.staging_types import INT_LIMIT, BadRecord, Column, compile_typer
+from resources.staging_types import BadRecord, Column, compile_typer
 
 # Columns every staging table has besides its declared ones (see the staging migrations).
 META_COLUMNS = ("company_id", "raw_json", "source_updated_at", "sync_log_id")
@@ -112,7 +112,7 @@ def _escape(text: str) -> str:
             .replace("\r", "\\r").replace("\0", "\\0"))
 
 
-def raw_json_bytes(record: dict[str, Any]) -> tuple[bytes, bytes]:
+def raw_json(record: dict[str, Any]) -> tuple[bytes, bytes]:
     """The record as compact key-sorted JSON (UTF-8), and the 16-byte md5 `row_hash` of it.
 
     orjson gives the same bytes as `json.dumps(…, ensure_ascii=False, separators=(",", ":"),
@@ -171,8 +171,6 @@ class StagingWriter:
         self._local_infile = True
         self._typer = _typer(table)
         self._key_typer = compile_typer((table.key,))
-        self._key_of = self._fast_int_key if table.key.kind == "int" and isinstance(table.key.source, str) \
-            and "." not in table.key.source else self._typed_key
         kinds = ["int", table.key.kind, *(c.kind for c in table.columns), "raw_json", "datetime", "int", "str"]
         self._tsv_line = _compile_tsv_line(kinds)
         self._names = [table.key.name, *(c.name for c in table.columns)]
@@ -206,19 +204,18 @@ class StagingWriter:
         page = records if isinstance(records, list) else list(records)
         heads: list[tuple[bytes, bytes] | None] = []
         keys, digests = [], []
-        key_of, dumps, md5, sort_keys = self._key_of, orjson.dumps, hashlib.md5, orjson.OPT_SORT_KEYS
+        key_typer = self._key_typer
         for record in page:
             head = None
-            key = key_of(record) if isinstance(record, dict) else None
-            if key is not None:
-                try:  # raw_json_bytes, inlined: this loop runs for every record of every complete listing
-                    data = dumps(record, option=sort_keys)
-                except TypeError:
-                    head = raw_json_bytes(record)
-                else:
-                    head = (data, md5(data).digest())
-                keys.append(key)
-                digests.append(head[1])
+            if isinstance(record, dict):
+                try:
+                    key = key_typer(record)[0]
+                except BadRecord:
+                    key = None
+                if key is not None:
+                    head = raw_json(record)
+                    keys.append(key)
+                    digests.append(head[1])
             heads.append(head)
         unchanged = iter(self.known.unchanged(keys, digests))
         for record, head in zip(page, heads, strict=True):
@@ -226,16 +223,6 @@ class StagingWriter:
                 self.result.unchanged += 1
             else:
                 self._stage(record, head)
-
-    def _typed_key(self, record: dict[str, Any]) -> Any:
-        try:
-            return self._key_typer(record)[0]
-        except BadRecord:
-            return None
-
-    def _fast_int_key(self, record: dict[str, Any]) -> Any:
-        key = record.get(self.table.key.source)
-        return key if key.__class__ is int and -INT_LIMIT < key < INT_LIMIT else self._typed_key(record)
 
     def _stage(self, record: Any, head: tuple[bytes, bytes] | None) -> None:
         """Type one record into the next batch, or quarantine it."""
@@ -250,7 +237,7 @@ class StagingWriter:
             self._quarantine(record, str(exc))
             typed = None
         if typed is not None:
-            data, digest = head or raw_json_bytes(record)
+            data, digest = head or raw_json(record)
             raw, row_hash = data.decode("utf-8"), digest.hex()
             updated = typed[-1]
             self._rows.append(self._tsv_line((self.company_id, *typed[:-1], raw, updated, self.sync_log_id, row_hash)))

@@ -23,7 +23,7 @@ from resources.sql import load_sql, quote_identifier
 
 DELETED, STALE, FRESH = 0, 1, 2
 CHUNK_ROWS = 100_000  # one GROUP_CONCAT per chunk: ≤ 5 MB, well under MariaDB's 16 MB max_allowed_packet
-# What known_rows_binary.sql sends per row, as bytes: key (big-endian two's complement), row hash, state.
+# What known_rows.sql sends per row for integer keys, as bytes: key (big-endian two's complement), row hash, state.
 PACKED_ROW = np.dtype([("key", ">i8"), ("hash", "V16"), ("state", "i1")])
 
 
@@ -119,8 +119,9 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
     elif table.known_index:
         # The optimizer prefers the primary key, whose pages are mostly raw_json.
         hint = f"FORCE INDEX ({quote_identifier(table.known_index)})"
-    template = load_sql("staging/known_rows_binary.sql" if integer_keys else "staging/known_rows.sql")
-    sql = table.render(template.replace("{scope_condition}", condition).replace("{index_hint}", hint))
+    row_text = load_sql("staging/known_row_int.sql" if integer_keys else "staging/known_row_text.sql")
+    sql = table.render(load_sql("staging/known_rows.sql").replace("{row_text}", row_text)
+                       .replace("{scope_condition}", condition).replace("{index_hint}", hint))
     parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     rows: dict[Any, tuple[bytes, int]] = {}
     after: Any = None
@@ -143,7 +144,7 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
                     del packed
                     after = int(last)
                 else:
-                    fields = text.split("\x1f")
+                    fields = text.split("\x1f")[:-1]  # every field ends with the separator
                     for key, row_hash, state in zip(fields[0::3], fields[1::3], fields[2::3], strict=True):
                         rows[key] = (bytes.fromhex(row_hash), int(state))
                     after = last

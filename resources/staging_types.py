@@ -141,7 +141,7 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 # timestamps). Anything off that fast path, including every failure, re-runs the generic
 # `Column.typed` path above for the whole record, so values and quarantine reasons stay identical.
 
-INT_LIMIT = 2**63
+_INT_LIMIT = 2**63
 # A little under the 10**14 DECIMAL bound, so a float's shortest repr can never round across it.
 _FAST_DECIMAL_LIMIT = 9e13
 
@@ -212,7 +212,7 @@ def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) 
     lines.append(f"{pad}    {none_case}")
     kind = column.kind
     if kind == "int":
-        lines.append(f"{pad}elif v.__class__ is int and -{INT_LIMIT} < v < {INT_LIMIT}:")
+        lines.append(f"{pad}elif v.__class__ is int and -{_INT_LIMIT} < v < {_INT_LIMIT}:")
         lines.append(f"{pad}    c{k} = v")
     elif kind in ("str", "text"):
         limit = "" if column.max_length is None else f" and len(v) <= {column.max_length}"

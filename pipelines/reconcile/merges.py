@@ -108,11 +108,7 @@ def run_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: d
     params = {"company_id": company_id, "now": now, **plan.params}
     cur.execute(load_sql("merge/derived_merge.sql"),
                 {"switch": "derived_merge=off" if merge.nested_derived else "derived_merge=on"})
-    for sql in merge.before:
-        for statement in sql_statements(f"merge/{sql}"):
-            cur.execute(statement, params)
-    cur.execute(load_sql(f"merge/{merge.sql}"), params)
-    for sql in merge.after:
+    for sql in (*merge.before, merge.sql, *merge.after):
         for statement in sql_statements(f"merge/{sql}"):
             cur.execute(statement, params)
     cur.execute(load_sql(f"merge/{merge.source_count_sql}"), params)

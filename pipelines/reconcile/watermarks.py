@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import pymysql
@@ -44,6 +45,7 @@ def next_sync_log_id(conn: pymysql.connections.Connection, company_id: int, syst
     return int(running) if running is not None else int(last or 0) + 1
 
 
+@cache
 def sql_checksum(merge: Merge) -> str:
     """SHA-256 of what the merge writes with: its lookups, SQL and sweeps (the count SQL writes nothing)."""
     digest = hashlib.sha256()
