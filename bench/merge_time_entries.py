@@ -5,8 +5,8 @@
 
 The records are "already fetched": Harvest-shaped response bodies of 2,000 entries are written to
 disk first (not timed). Each timed phase then runs the pipeline's own code: read and parse every
-page (orjson, as the HTTP client does), `stage_listing` — a full listing: known rows, row-hash
-skips, typing, TSV, LOAD DATA LOCAL into staging, the sweep — under a real sync_logs run, then
+page (`decode_json`, the HTTP client's own decoder), `stage_listing` — a full listing: known rows,
+row-hash skips, typing, TSV, LOAD DATA LOCAL into staging, the sweep — under a real sync_logs run, then
 `reconcile_company` (crosswalk, every merge, counts into sync_logs), exactly as the reconcile asset.
 
 The limit each phase is compared with, in the same run: `LOAD DATA LOCAL INFILE` of the very rows the
@@ -41,6 +41,7 @@ import pymysql
 from pipelines.assets.factory import stage_listing
 from pipelines.assets.harvest import harvest_vendor
 from pipelines.reconcile.run import reconcile_company
+from resources.http import decode_json
 from resources.locks import ensure_company
 from resources.migrations import migrate
 from resources.mysql import Database
@@ -106,7 +107,7 @@ def write_pages(directory: Path, ids: range | list[int], version: int = 0,
 
 def read_pages(paths: list[Path]) -> Iterator[list[dict[str, Any]]]:
     for path in paths:
-        yield orjson.loads(path.read_bytes())["time_entries"]
+        yield decode_json(path.read_bytes())["time_entries"]
 
 
 def seed_dimensions(db: Database, company_id: int) -> None:
