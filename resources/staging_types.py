@@ -192,7 +192,7 @@ def _fast_date(raw: Any) -> date:
     return to_date(raw)
 
 
-class _Miss(Exception):
+class FastPathMiss(Exception):
     """The fast path does not handle this value; the generic path decides."""
 
 
@@ -234,19 +234,25 @@ def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) 
     lines.append(f"{pad}    raise Miss")
 
 
+def compile_fast_path(columns: tuple[Column, ...], signature: str, result: str,
+                      env: dict[str, Any]) -> Callable[..., Any]:
+    """`def fast(signature)`: the fast path typing record `r` into locals c0, c1, … (one per column), then
+    `return result`. Raises `FastPathMiss` wherever the generic path must decide."""
+    env.update(Miss=FastPathMiss, fast_decimal=_fast_decimal, fast_date=_fast_date, fast_datetime=_fast_datetime)
+    lines = [f"def fast({signature}):"]
+    for k, column in enumerate(columns):
+        _column_code(k, column, lines, env)
+    lines.append(f"    return {result}")
+    exec(compile("\n".join(lines), f"<fast path of {len(columns)} columns>", "exec"), env)  # noqa: S102
+    return env["fast"]
+
+
 def compile_typer(columns: tuple[Column, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """A function typing a record into the tuple `tuple(c.typed(record) for c in columns)`.
 
     Raises `BadRecord` exactly where the generic path would, with the same reason.
     """
-    env: dict[str, Any] = {"Miss": _Miss, "fast_decimal": _fast_decimal, "fast_date": _fast_date,
-                           "fast_datetime": _fast_datetime}
-    lines = ["def fast(r):"]
-    for k, column in enumerate(columns):
-        _column_code(k, column, lines, env)
-    lines.append("    return (" + "".join(f"c{k}, " for k in range(len(columns))) + ")")
-    exec(compile("\n".join(lines), f"<typer of {len(columns)} columns>", "exec"), env)  # noqa: S102
-    fast = env["fast"]
+    fast = compile_fast_path(columns, "r", "(" + "".join(f"c{k}, " for k in range(len(columns))) + ")", {})
 
     def typer(record: dict[str, Any]) -> tuple[Any, ...]:
         try:
