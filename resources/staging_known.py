@@ -99,14 +99,8 @@ def refresh_seconds() -> int:
     return staging_retention_days() * 86_400 // 2
 
 
-def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> KnownRows:
-    """Read the scope's staged rows in key order, one GROUP_CONCAT text value per chunk.
-
-    One text value per chunk instead of one protocol row per staged row: parsing 1M rows through
-    pymysql costs ~6 s; integer keys arrive as hex that becomes a packed array in one call (~0.1 s).
-    """
-    integer_keys = table.key.kind == "int"
-    params: dict[str, Any] = {"company_id": company_id, "refresh_seconds": refresh_seconds(), "chunk": CHUNK_ROWS}
+def known_rows_sql(table: Any, scope: Scope) -> str:
+    """The query reading one chunk of the scope's known rows (see known_rows.sql)."""
     condition, hint = "", ""
     if scope.window is not None:
         if table.span_columns:
@@ -115,13 +109,25 @@ def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> 
             condition = load_sql("staging/known_rows_within.sql")
         else:
             raise ValueError(f"{table.name} declares no window column to scope a listing by")
-        params.update(window_start=scope.window[0], window_end=scope.window[1])
-    elif table.known_index:
+    if table.known_index and (scope.window is None or table.window_in_known_index):
         # The optimizer prefers the primary key, whose pages are mostly raw_json.
         hint = f"FORCE INDEX ({quote_identifier(table.known_index)})"
-    row_text = load_sql("staging/known_row_int.sql" if integer_keys else "staging/known_row_text.sql")
-    sql = table.render(load_sql("staging/known_rows.sql").replace("{row_text}", row_text)
-                       .replace("{scope_condition}", condition).replace("{index_hint}", hint))
+    row_text = load_sql("staging/known_row_int.sql" if table.key.kind == "int" else "staging/known_row_text.sql")
+    return table.render(load_sql("staging/known_rows.sql").replace("{row_text}", row_text)
+                        .replace("{scope_condition}", condition).replace("{index_hint}", hint))
+
+
+def load_known_rows(db: Database, table: Any, company_id: int, scope: Scope) -> KnownRows:
+    """Read the scope's staged rows in key order, one GROUP_CONCAT text value per chunk.
+
+    One text value per chunk instead of one protocol row per staged row: parsing 1M rows through
+    pymysql costs ~6 s; integer keys arrive as hex that becomes a packed array in one call (~0.1 s).
+    """
+    integer_keys = table.key.kind == "int"
+    params: dict[str, Any] = {"company_id": company_id, "refresh_seconds": refresh_seconds(), "chunk": CHUNK_ROWS}
+    if scope.window is not None:
+        params.update(window_start=scope.window[0], window_end=scope.window[1])
+    sql = known_rows_sql(table, scope)
     parts: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
     rows: dict[Any, tuple[bytes, int]] = {}
     after: Any = None

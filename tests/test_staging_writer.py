@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -78,3 +79,27 @@ def test_known_rows_of_a_complete_listing_cover_any_bigint_key_and_skip_exactly_
     assert known.unseen() == [0]
     rows = {r["id"]: r["notes"] for r in staged_rows(migrated_db, company)}
     assert rows == {i: "edited" if i == -5 else f"entry {i}" for i in ids}
+
+
+def test_known_rows_of_a_window_are_exactly_its_entries_read_through_the_known_index(
+        migrated_db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(staging_known, "CHUNK_ROWS", 3)  # several chunks, each resuming after the last key
+    company = ensure_company(migrated_db, "window", "W")
+    days = ["2026-01-31", "2026-02-01", "2026-02-14", "2026-02-28", "2026-03-01"]
+    records = [entry(i, f"day {i}") | {"spent_date": days[i % len(days)]} for i in range(20)]
+    with StagingWriter(migrated_db, TABLE, company, 1) as writer:
+        writer.add(records)
+
+    february = Scope((date(2026, 2, 1), date(2026, 2, 28)))
+    known = load_known_rows(migrated_db, TABLE, company, february)
+    in_february = [r for r in records if r["spent_date"].startswith("2026-02")]
+    assert len(known) == len(in_february) == 12
+    # A re-list of February: the unchanged entries are skipped, the one it no longer returns is swept.
+    with StagingWriter(migrated_db, TABLE, company, 2, known=known) as writer:
+        writer.add(in_february[1:])
+    assert (writer.result.unchanged, writer.result.rows_written) == (11, 0)
+    assert known.unseen() == [in_february[0]["id"]]
+    plan = migrated_db.query("EXPLAIN " + staging_known.known_rows_sql(TABLE, february),
+                             {"company_id": company, "after": None, "chunk": 3, "stale_before": None,
+                              "window_start": date(2026, 2, 1), "window_end": date(2026, 2, 28)})
+    assert {row["key"] for row in plan if row["table"] == "staging_harvest_time_entries"} == {TABLE.known_index}

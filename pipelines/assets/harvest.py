@@ -93,14 +93,14 @@ def fetch_harvest(resource: str) -> Fetch:
     return fetch
 
 
-# Migration 0034: the time-entry table grows with recorded time.
+# Migrations 0034 and 0035: the time-entry table grows with recorded time; its known index holds spent_date.
 KNOWN_INDEXES = {"time_entries": "ix_staging_harvest_time_entries_known"}
 
 
 def harvest_table(stream: str, columns: tuple[Column, ...], window_column: str | None = None) -> StagingTable:
     return StagingTable(name=f"staging_harvest_{stream}", system="harvest", stream=stream, key=ID,
                         columns=columns, updated_at=UPDATED_AT, window_column=window_column,
-                        known_index=KNOWN_INDEXES.get(stream))
+                        known_index=KNOWN_INDEXES.get(stream), window_in_known_index=stream in KNOWN_INDEXES)
 
 
 def harvest_streams() -> tuple[StreamSpec, ...]:
