@@ -166,11 +166,20 @@ def _compile_row_line(columns: tuple[Column, ...]) -> RowLine:
     Raises `FastPathMiss` (or any error) where the typer and `_compile_tsv_line` must decide instead.
     """
     n = len(columns)
-    texts = [_tsv_text(f"c{k}", column.kind) for k, column in enumerate(columns[:-1])]
-    fields = ["company", *texts, _FORMAT_OF_KIND["raw_json"].format(v="raw"), _tsv_text(f"c{n - 1}", "datetime"),
-              "sync", "digest"]
+    text_columns = frozenset(range(1, n))  # the key stays a value: the batch's keys are values
+
+    def text(k: int, kind: str) -> str:
+        """Column k's TSV field, formatted as `kind` unless the fast path left its text."""
+        if k in text_columns and columns[k].kind == "datetime":
+            return f"t{k}"
+        if k in text_columns and columns[k].kind in ("decimal", "date"):
+            return f"('\\\\N' if c{k} is None else c{k})"
+        return _tsv_text(f"c{k}", kind)
+
+    fields = ["company", *(text(k, column.kind) for k, column in enumerate(columns[:-1])),
+              _FORMAT_OF_KIND["raw_json"].format(v="raw"), text(n - 1, "datetime"), "sync", "digest"]
     return compile_fast_path(columns, "r, company, raw, sync, digest",
-                             f"c0, c{n - 1}, '\\t'.join(({', '.join(fields)},))", {"escape": _escape})
+                             f"c0, c{n - 1}, '\\t'.join(({', '.join(fields)},))", {"escape": _escape}, text_columns)
 
 
 class StagingWriter:
@@ -221,7 +230,7 @@ class StagingWriter:
             self._add(records)
 
     def _add(self, records: Iterable[dict[str, Any]]) -> None:
-        if self.known is None:
+        if self.known is None or not len(self.known):  # nothing staged in the scope: nothing to skip or sweep
             for record in records:
                 self._stage(record, None)
             return

@@ -196,8 +196,46 @@ class FastPathMiss(Exception):
     """The fast path does not handle this value; the generic path decides."""
 
 
-def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) -> None:
-    """Append the statements that leave column k's typed value in `c{k}` (or raise)."""
+# --- The same fast path leaving TSV text (resources.staging's fused row line) -----------------------
+
+_TEXT_OF_FLOAT: dict[float, str] = {}
+_TEXT_OF_DATE: dict[str, str] = {}
+
+
+def _decimal_text(raw: Any) -> str:
+    if raw.__class__ is float:
+        text = _TEXT_OF_FLOAT.get(raw)
+        if text is None:
+            text = str(_fast_decimal(raw))
+            if raw != 0.0 and len(_TEXT_OF_FLOAT) < 4096:  # 0.0 == -0.0 as keys
+                _TEXT_OF_FLOAT[raw] = text
+        return text
+    return str(_fast_decimal(raw))
+
+
+def _date_text(raw: Any) -> str:
+    text = _TEXT_OF_DATE.get(raw) if raw.__class__ is str else None
+    if text is None:
+        text = _fast_date(raw).isoformat()
+        if raw.__class__ is str and len(_TEXT_OF_DATE) < 65536:  # days repeat endlessly
+            _TEXT_OF_DATE[raw] = text
+    return text
+
+
+def _datetime_text(raw: Any, value: datetime) -> str:
+    """`str(value)` of the timestamp `raw` was read as; Harvest's `2026-05-01T12:34:56Z`, which is exactly
+    those fields once read, without formatting them again."""
+    if (raw.__class__ is str and len(raw) == 20 and raw[19] == "Z" and raw[10] in "T " and raw[4] == "-"
+            and raw[7] == "-" and raw[13] == ":" and raw[16] == ":"):
+        return raw[:10] + " " + raw[11:19]
+    return str(value)
+
+
+def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any], as_text: bool = False) -> None:
+    """Append the statements that leave column k's typed value in `c{k}` (or raise).
+
+    `as_text`: decimals and dates are left as their TSV text instead, and a timestamp's text goes to `t{k}`.
+    """
     pad = "    "
     if callable(column.source):
         env[f"src{k}"] = column.source
@@ -224,7 +262,8 @@ def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) 
     elif kind in ("decimal", "date", "datetime"):
         # "" means missing for these kinds; the generic path handles it (and `required`).
         lines.append(f"{pad}elif v != '':")
-        lines.append(f"{pad}    c{k} = fast_{kind}(v)")
+        converter = f"{kind}_text" if as_text and kind != "datetime" else f"fast_{kind}"
+        lines.append(f"{pad}    c{k} = {converter}(v)")
     else:
         env[f"col{k}"] = column
         lines.append(f"{pad}else:")
@@ -232,16 +271,20 @@ def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any]) 
         return
     lines.append(f"{pad}else:")
     lines.append(f"{pad}    raise Miss")
+    if as_text and kind == "datetime":
+        lines.append(f"{pad}t{k} = '\\\\N' if c{k} is None else datetime_text(v, c{k})")
 
 
-def compile_fast_path(columns: tuple[Column, ...], signature: str, result: str,
-                      env: dict[str, Any]) -> Callable[..., Any]:
+def compile_fast_path(columns: tuple[Column, ...], signature: str, result: str, env: dict[str, Any],
+                      text_columns: frozenset[int] = frozenset()) -> Callable[..., Any]:
     """`def fast(signature)`: the fast path typing record `r` into locals c0, c1, … (one per column), then
-    `return result`. Raises `FastPathMiss` wherever the generic path must decide."""
-    env.update(Miss=FastPathMiss, fast_decimal=_fast_decimal, fast_date=_fast_date, fast_datetime=_fast_datetime)
+    `return result`. Raises `FastPathMiss` wherever the generic path must decide. Columns in `text_columns`
+    leave decimals and dates as TSV text in c{k}, and a timestamp's TSV text in t{k} beside its value."""
+    env.update(Miss=FastPathMiss, fast_decimal=_fast_decimal, fast_date=_fast_date, fast_datetime=_fast_datetime,
+               decimal_text=_decimal_text, date_text=_date_text, datetime_text=_datetime_text)
     lines = [f"def fast({signature}):"]
     for k, column in enumerate(columns):
-        _column_code(k, column, lines, env)
+        _column_code(k, column, lines, env, k in text_columns)
     lines.append(f"    return {result}")
     exec(compile("\n".join(lines), f"<fast path of {len(columns)} columns>", "exec"), env)  # noqa: S102
     return env["fast"]

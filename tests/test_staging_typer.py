@@ -89,8 +89,11 @@ def test_fused_row_line_is_the_tsv_line_of_the_typed_values_or_defers(table: Sta
     columns = _columns(table)
     row_line = _compile(table)[1]
     line_of = _compile_tsv_line(["int", *(c.kind for c in columns[:-1]), "raw_json", "datetime", "int", "str"])
+    records = _records(columns)
+    data, digest = raw_json(records[0])
+    assert row_line(records[0], "7", data.decode("utf-8"), "42", digest.hex()), "a valid record takes the fused path"
     fused = 0
-    for record in _records(columns):
+    for record in records:
         try:
             data, digest = raw_json(record)
         except TypeError:
