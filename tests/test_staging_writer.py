@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 import pytest
 
+from pipelines.assets.factory import COLLECT_EVERY_PAGES, stage_listing
 from pipelines.assets.harvest import harvest_vendor
 from resources import staging_known
 from resources.locks import ensure_company
 from resources.mysql import Database
 from resources.staging import StagingWriter
 from resources.staging_known import Scope, load_known_rows
+from resources.sync_log import SyncLogs
 
 TABLE = next(s.table for s in harvest_vendor().streams if s.name == "time_entries")
 AWKWARD = "tab\there, newline\nthere, back\\slash, \\N literal, NUL \x00, emoji 🚀, 'quote' %s"
@@ -103,3 +107,33 @@ def test_known_rows_of_a_window_are_exactly_its_entries_read_through_the_known_i
                              {"company_id": company, "after": None, "chunk": 3, "stale_before": None,
                               "window_start": date(2026, 2, 1), "window_end": date(2026, 2, 28)})
     assert {row["key"] for row in plan if row["table"] == "staging_harvest_time_entries"} == {TABLE.known_index}
+
+
+class _Exchange:
+    """Stands for an HTTP exchange whose objects refer to each other (freed only by the collector)."""
+
+    def __init__(self) -> None:
+        self.me = self
+        self.body = bytes(1000)
+
+
+def test_a_listing_pauses_the_collector_yet_reference_cycles_of_its_pages_do_not_pile_up(
+        migrated_db: Database) -> None:
+    company = ensure_company(migrated_db, "cycles", "C")
+    exchanges: list[weakref.ref[_Exchange]] = []
+    alive_during: list[int] = []
+
+    def pages() -> Iterator[list[dict[str, Any]]]:
+        for p in range(60):
+            exchange = _Exchange()
+            exchanges.append(weakref.ref(exchange))
+            alive_during.append(sum(ref() is not None for ref in exchanges))
+            del exchange
+            yield [entry(p * 10 + i, f"page {p}") for i in range(10)]
+
+    with SyncLogs(migrated_db).tracked(company_id=company, system_name="harvest", stream="time_entries",
+                                       sync_type="full") as run:
+        stage_listing(migrated_db, TABLE, company, run, pages(), Scope(), sweep=True)
+
+    assert run.counts.records_processed == 600
+    assert max(alive_during) <= 2 * COLLECT_EVERY_PAGES + 1, alive_during

@@ -6,6 +6,7 @@ window / incremental / full requests, staging writes, delete sweeps and run meta
 """
 
 
+import gc
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -164,6 +165,9 @@ def listing_scope(spec: StreamSpec, request: FetchRequest) -> Scope | None:
     return None
 
 
+COLLECT_EVERY_PAGES = 10
+
+
 def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncRun,
                   pages: Iterable[list[dict[str, Any]] | Tombstones], scope: Scope | None, *, sweep: bool,
                   progress: Callable[[int, int], None] | None = None) -> StagingResult:
@@ -174,7 +178,8 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
     """
     known = None if scope is None else load_known_rows(db, table, company_id, scope)
     # The collector stays paused from page to page too: re-enabled between them, its first pass walked
-    # the page just decoded (~1 µs a record). Cyclic garbage of the listing is collected when it ends.
+    # the page just decoded (~1 µs a record). Every few pages the young generations are collected, or
+    # reference cycles of the HTTP exchanges (holding whole response bodies) would pile up until the end.
     with paused_gc(), StagingWriter(db, table, company_id, run.id, known=known) as writer:
         count = 0
         for page in pages:
@@ -184,6 +189,8 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
                 continue
             writer.add(page)
             count += 1
+            if count % COLLECT_EVERY_PAGES == 0:
+                gc.collect(1)
             if progress is not None and count % 10 == 0:
                 progress(count, writer.result.rows_written + writer.result.unchanged + len(page))
     result = writer.result
