@@ -80,6 +80,7 @@ FACT_MERGES: tuple[Merge, ...] = (
           reads_staging=("staging_jira_issues", "staging_harvest_time_entries"),
           full_with=("merge_time_entries_harvest.sql",)),
     Merge("time_entries", "merge_time_entries_qbo.sql", "count_qbo_time_activities.sql",
+          before=("lookup_qbo_people.sql", "lookup_qbo_customers.sql"), after=("drop_qbo_lookups.sql",),
           driver="staging_qbo_time_activities", reads=("source_links", "projects", "service_lines")),
     Merge("project_assignments", "merge_project_assignments.sql", "count_forecast_assignments.sql",
           nested_derived=True, driver="staging_forecast_assignments", reads=("source_links", "projects")),

@@ -1,0 +1,3 @@
+DROP TEMPORARY TABLE IF EXISTS merge_qbo_employees;
+DROP TEMPORARY TABLE IF EXISTS merge_qbo_vendors;
+DROP TEMPORARY TABLE IF EXISTS merge_qbo_customers;
