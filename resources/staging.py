@@ -35,7 +35,14 @@ from resources.mysql import (
 )
 from resources.sql import load_sql, quote_identifier
 from resources.staging_known import KnownRows
-from resources.staging_types import BadRecord, Column, FastPathMiss, compile_fast_path, compile_typer
+from resources.staging_types import (
+    TEXT_KINDS,
+    BadRecord,
+    Column,
+    FastPathMiss,
+    compile_fast_path,
+    compile_typer,
+)
 
 # Columns every staging table has besides its declared ones (see the staging migrations).
 META_COLUMNS = ("company_id", "raw_json", "source_updated_at", "sync_log_id")
@@ -170,11 +177,7 @@ def _compile_row_line(columns: tuple[Column, ...]) -> RowLine:
 
     def text(k: int, kind: str) -> str:
         """Column k's TSV field, formatted as `kind` unless the fast path left its text."""
-        if k in text_columns and columns[k].kind == "datetime":
-            return f"t{k}"
-        if k in text_columns and columns[k].kind in ("decimal", "date"):
-            return f"('\\\\N' if c{k} is None else c{k})"
-        return _tsv_text(f"c{k}", kind)
+        return f"t{k}" if k in text_columns and columns[k].kind in TEXT_KINDS else _tsv_text(f"c{k}", kind)
 
     fields = ["company", *(text(k, column.kind) for k, column in enumerate(columns[:-1])),
               _FORMAT_OF_KIND["raw_json"].format(v="raw"), text(n - 1, "datetime"), "sync", "digest"]
@@ -262,9 +265,9 @@ class StagingWriter:
         """Type one record into the next batch, or quarantine it."""
         result = self.result
         try:
-            data, digest = head or raw_json(record)
-            key, updated, line = self._row_line(record, self._company_text, data.decode("utf-8"),
-                                                self._sync_log_text, digest.hex())
+            head = head or raw_json(record)
+            key, updated, line = self._row_line(record, self._company_text, head[0].decode("utf-8"),
+                                                self._sync_log_text, head[1].hex())
             if key is None:
                 raise FastPathMiss
         except Exception:  # noqa: BLE001 - the generic path types or quarantines, exactly as it decides

@@ -198,18 +198,12 @@ class FastPathMiss(Exception):
 
 # --- The same fast path leaving TSV text (resources.staging's fused row line) -----------------------
 
-_TEXT_OF_FLOAT: dict[float, str] = {}
+# Kinds whose TSV text the fast path can leave in t{k} itself (see `compile_fast_path`).
+TEXT_KINDS = ("decimal", "date", "datetime")
 _TEXT_OF_DATE: dict[str, str] = {}
 
 
 def _decimal_text(raw: Any) -> str:
-    if raw.__class__ is float:
-        text = _TEXT_OF_FLOAT.get(raw)
-        if text is None:
-            text = str(_fast_decimal(raw))
-            if raw != 0.0 and len(_TEXT_OF_FLOAT) < 4096:  # 0.0 == -0.0 as keys
-                _TEXT_OF_FLOAT[raw] = text
-        return text
     return str(_fast_decimal(raw))
 
 
@@ -234,7 +228,7 @@ def _datetime_text(raw: Any, value: datetime) -> str:
 def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any], as_text: bool = False) -> None:
     """Append the statements that leave column k's typed value in `c{k}` (or raise).
 
-    `as_text`: decimals and dates are left as their TSV text instead, and a timestamp's text goes to `t{k}`.
+    `as_text`: a column of TEXT_KINDS also leaves its TSV text in `t{k}` (a decimal or date only that text).
     """
     pad = "    "
     if callable(column.source):
@@ -271,15 +265,16 @@ def _column_code(k: int, column: Column, lines: list[str], env: dict[str, Any], 
         return
     lines.append(f"{pad}else:")
     lines.append(f"{pad}    raise Miss")
-    if as_text and kind == "datetime":
-        lines.append(f"{pad}t{k} = '\\\\N' if c{k} is None else datetime_text(v, c{k})")
+    if as_text and kind in TEXT_KINDS:
+        text = f"datetime_text(v, c{k})" if kind == "datetime" else f"c{k}"
+        lines.append(f"{pad}t{k} = '\\\\N' if c{k} is None else {text}")
 
 
 def compile_fast_path(columns: tuple[Column, ...], signature: str, result: str, env: dict[str, Any],
                       text_columns: frozenset[int] = frozenset()) -> Callable[..., Any]:
     """`def fast(signature)`: the fast path typing record `r` into locals c0, c1, … (one per column), then
     `return result`. Raises `FastPathMiss` wherever the generic path must decide. Columns in `text_columns`
-    leave decimals and dates as TSV text in c{k}, and a timestamp's TSV text in t{k} beside its value."""
+    of TEXT_KINDS leave their TSV text in t{k} (a timestamp beside its value in c{k})."""
     env.update(Miss=FastPathMiss, fast_decimal=_fast_decimal, fast_date=_fast_date, fast_datetime=_fast_datetime,
                decimal_text=_decimal_text, date_text=_date_text, datetime_text=_datetime_text)
     lines = [f"def fast({signature}):"]

@@ -1,6 +1,7 @@
 """The merges from staging into the normalized tables, in dependency order, and how each is counted.
 
-Every merge is a hash-only `INSERT … SELECT … ON DUPLICATE KEY UPDATE` in `staging_sql/merge/`: only
+Every merge is set-based SQL in `staging_sql/merge/` (`INSERT … SELECT … ON DUPLICATE KEY UPDATE`, or for
+the large time-entry merges an `UPDATE … JOIN` of changed rows then an `INSERT … SELECT` of new ones): only
 new rows and rows whose hash changed (and whose source version is not older) are written, and each
 written row gets the run's one timestamp as updated_at, which is how the run counts what it did.
 
