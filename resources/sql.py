@@ -8,6 +8,7 @@ from pathlib import Path
 
 SQL_ROOT = Path(__file__).resolve().parent.parent / "staging_sql"
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,63}$")
+DELIMITER_LINE = re.compile(r"[ \t]*DELIMITER[ \t]+(\S+)[ \t]*(?:\r?\n|$)", re.IGNORECASE)
 
 
 @cache
@@ -27,11 +28,16 @@ def quote_identifier(name: str) -> str:
 
 
 def split_statements(text: str) -> list[str]:
-    """Split a script on `;` outside quotes and comments; comments are dropped."""
+    """Split a script on `;` outside quotes and comments; comments are dropped.
+
+    A line `DELIMITER xx` (as in the mysql client) makes `xx` end statements until the next DELIMITER line,
+    so a trigger or routine body (BEGIN … END with `;` inside) stays one statement.
+    """
     statements: list[str] = []
     buf: list[str] = []
     i, n = 0, len(text)
     quote: str | None = None
+    delimiter = ";"
     while i < n:
         ch = text[i]
         if quote:
@@ -44,6 +50,11 @@ def split_statements(text: str) -> list[str]:
                 quote = None
             i += 1
             continue
+        at_line_start = i == 0 or text[i - 1] == "\n"
+        if at_line_start and (directive := DELIMITER_LINE.match(text, i)):
+            delimiter = directive.group(1)
+            i = directive.end()
+            continue
         if ch in ("'", '"', "`"):
             quote = ch
             buf.append(ch)
@@ -55,11 +66,13 @@ def split_statements(text: str) -> list[str]:
             end = text.find("*/", i + 2)
             i = n if end < 0 else end + 2
             continue
-        elif ch == ";":
+        elif text.startswith(delimiter, i):
             stmt = "".join(buf).strip()
             if stmt:
                 statements.append(stmt)
             buf = []
+            i += len(delimiter)
+            continue
         else:
             buf.append(ch)
         i += 1
