@@ -1,2 +1,2 @@
--- {database} and {table} come from the code's own list of analyst tables and views.
-GRANT SELECT ON {database}.{table} TO %s@%s
+-- {analyst} is `<DB_NAME>_analyst` (quoted by the code): SELECT on its filtered views, nothing on DB_NAME.
+GRANT SELECT ON {analyst}.* TO %s@%s

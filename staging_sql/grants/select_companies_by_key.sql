@@ -1,0 +1,1 @@
+SELECT id, company_key, name FROM companies WHERE company_key IN %(keys)s
