@@ -96,7 +96,8 @@ def cmd_demo(args: argparse.Namespace, rest: list[str]) -> int:
 
         print(f"demo: syncing every source for {window[0]} .. {window[1]} in one Dagster run, then reconciling")
         report = run_sync(["harvest", "forecast", "qbo", "jira"], window[0], window[1], reconcile=True)
-        print(f"demo: Dagster run {report.run_id} {'succeeded' if report.success else 'FAILED'}")
+        print(f"demo: Dagster run {report.run_id} {'succeeded' if report.success else 'FAILED'}; "
+              f"mysql connections opened: {report.connections_opened} (reused {report.connections_reused} times)")
         print_landed(db, report.run_id)
         print(f"\ndemo: done in {time.monotonic() - started:.0f}s — database {db.name}, "
               f"Dagster home {os.environ['DAGSTER_HOME']}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from dagster import AssetKey, AssetSelection, DagsterInstance, define_asset_job
 
 from pipelines.jobs import RECONCILE_GROUP, SOURCES
-from resources.mysql import Database
+from resources.mysql import Database, connection_counts
 from resources.sql import load_sql
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +24,8 @@ class SyncReport:
     success: bool
     run_id: str
     rows: list[dict]
+    connections_opened: int = 0  # MySQL connections this run opened (reused ones not counted again)
+    connections_reused: int = 0
 
 
 def quiet_planned_events() -> None:
@@ -87,12 +89,16 @@ def run_sync(sources: list[str], date_from: date | None = None, date_to: date | 
                 **{op: {"config": {"full": full_reconcile}} for op in reconcile_ops}},
         "loggers": {"console": {"config": {"log_level": "INFO"}}},
     }
+    opened_before, reused_before = connection_counts()
     result = defs.resolve_job_def(CLI_JOB).execute_in_process(
         instance=instance or cli_instance(), tags=tags, run_config=run_config,
         partition_key=partition_key, raise_on_error=False,
     )
-    rows = Database.from_env().query(load_sql("reports/sync_summary_for_run.sql"), (result.run_id,))
-    return SyncReport(result.success, result.run_id, rows)
+    opened, reused = connection_counts()
+    db = Database.from_env()
+    rows = db.query(load_sql("reports/sync_summary_for_run.sql"), (result.run_id,))
+    db.close_idle_connections()
+    return SyncReport(result.success, result.run_id, rows, opened - opened_before, reused - reused_before)
 
 
 def _any_partitions(defs, keys):  # type: ignore[no-untyped-def]
@@ -112,6 +118,8 @@ def print_summary(report: SyncReport, out=sys.stdout) -> None:  # type: ignore[n
         return
     frame = pd.DataFrame(report.rows)
     print(frame.to_string(index=False), file=out)
+    print(f"mysql connections opened: {report.connections_opened} (reused {report.connections_reused} times)",
+          file=out)
 
 
 def cmd_sync(args: argparse.Namespace, rest: list[str]) -> int:

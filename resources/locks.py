@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from resources.mysql import Database
+from resources.sql import load_sql
+
+LOCK_WAIT_SLICE_SECONDS = 20
 
 
 class LockBusy(RuntimeError):
@@ -23,26 +28,34 @@ def lock_name(*parts: object) -> str:
 
 @contextmanager
 def named_lock(db: Database, name: str, timeout_seconds: int = 600) -> Iterator[None]:
-    """Hold GET_LOCK(name) on a dedicated connection for the duration of the block."""
-    conn = db.connect(read_timeout=timeout_seconds + 30)
+    """Hold GET_LOCK(name) on a connection of its own for the duration of the block.
+
+    The wait is asked for in slices shorter than the connection's read timeout, so a pooled connection
+    (with the usual timeout) can wait as long as needed; handed back, its reset frees the lock even if
+    RELEASE_LOCK never ran."""
+    conn = db.connect()
+    slice_seconds = max(1, min(LOCK_WAIT_SLICE_SECONDS, db.settings.read_timeout // 2))
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT GET_LOCK(%s, %s)", (name, timeout_seconds))
-            if cur.fetchone()[0] != 1:
-                raise LockBusy(f"lock {name!r} is held by another run (waited {timeout_seconds}s)")
+            deadline = time.monotonic() + timeout_seconds
+            while True:
+                wait = max(0, min(slice_seconds, math.ceil(deadline - time.monotonic())))
+                cur.execute(load_sql("locks/get_lock.sql"), (name, wait))
+                if cur.fetchone()[0] == 1:
+                    break
+                if time.monotonic() >= deadline:
+                    raise LockBusy(f"lock {name!r} is held by another run (waited {timeout_seconds}s)")
         try:
             yield
         finally:
             with conn.cursor() as cur:
-                cur.execute("SELECT RELEASE_LOCK(%s)", (name,))
+                cur.execute(load_sql("locks/release_lock.sql"), (name,))
     finally:
         conn.close()
 
 
 def ensure_company(db: Database, key: str, name: str) -> int:
     """The companies.id of a company key, creating the row on first use."""
-    from resources.sql import load_sql
-
     def work(conn):  # type: ignore[no-untyped-def]
         with conn.cursor() as cur:
             cur.execute(load_sql("staging/ensure_company.sql"), (key, name))

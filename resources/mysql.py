@@ -17,12 +17,17 @@ from typing import Any, TypeVar
 
 import pymysql
 import pymysql.cursors
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from resources.config import DbSettings, TunnelSettings, db_settings_from_env, tunnel_settings_from_env
+from resources.mysql_pool import ConnectionPool, PoolRegistry
+from resources.sql import load_sql
 
 T = TypeVar("T")
+# The protocol's COM_RESET_CONNECTION (MySQL 5.7+, MariaDB 10.2+); pymysql names the command byte COM_END.
+RESET_CONNECTION = 0x1F
+POOLS = PoolRegistry()
 
 
 class _Connection(pymysql.connections.Connection):
@@ -40,6 +45,36 @@ class _Connection(pymysql.connections.Connection):
             if _Connection._preferred is None:
                 _Connection._preferred = super()._create_ssl_ctx({})
             return _Connection._preferred
+
+    # Set while leased from a pool: close() hands the connection back instead of ending it.
+    pool: ConnectionPool | None = None
+
+    def reset_session(self) -> None:
+        """Back to a new connection's state: no transaction, no named lock, no temporary table, no variable."""
+        self._execute_command(RESET_CONNECTION, b"")
+        self._read_ok_packet()
+        with self.cursor() as cur:
+            cur.execute(load_sql("connection/after_reset.sql").format(
+                charset=self.charset, autocommit=int(bool(self.autocommit_mode))))
+
+    def close(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None and pool.give_back(self):
+            return
+        super().close()
+
+    def close_for_good(self) -> None:
+        self.pool = None
+        try:
+            super().close()
+        except Exception:  # noqa: BLE001 - an idle connection the server already dropped
+            pass
+
+
+def connection_counts() -> tuple[int, int]:
+    """(connections opened, idle connections reused) by this process so far, over every pool."""
+    pools = POOLS.pools()
+    return sum(p.opened for p in pools), sum(p.reused for p in pools)
 
 
 # 2003: can't connect, 2006: server has gone away, 2013: lost connection during query.
@@ -105,7 +140,21 @@ class Database:
             # Reported as "can't connect" (2003) so the one-reconnect rule and DatabaseUnavailable apply.
             raise pymysql.err.OperationalError(2003, f"SSH tunnel unavailable: {exc}") from exc
 
+    def _pool_key(self, with_database: bool) -> tuple[object, ...]:
+        return (self.settings, self.tunnel_settings, with_database)
+
+    def close_idle_connections(self) -> int:
+        """Close this database's idle pooled connections (at the end of a run, or when they may be dead)."""
+        closed = 0
+        for with_database in (True, False):
+            pool = POOLS.get(self._pool_key(with_database))
+            if pool is not None:
+                closed += pool.close_idle()
+        return closed
+
     def _restart_tunnel(self) -> None:
+        # Every idle connection went through the old tunnel, or to a server that just dropped one of ours.
+        self.close_idle_connections()
         if self.tunnel_settings is None:
             return
         from resources.tunnel import HostKeyError, TunnelError, shared_tunnel
@@ -131,7 +180,7 @@ class Database:
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
             write_timeout=s.write_timeout,
-            init_command="SET time_zone = '+00:00'",
+            init_command=load_sql("connection/time_zone.sql").strip(),
         )
         if with_database:
             kwargs["database"] = s.name
@@ -173,11 +222,22 @@ class Database:
         ) from second
 
     def connect(self, with_database: bool = True, **overrides: Any) -> pymysql.connections.Connection:
-        """A new connection; a lost tunnel or server is re-established once, then a clear error."""
-        return self._with_one_reconnect(
-            lambda: self._connect_once(with_database, **overrides),
-            "is unreachable (reconnected once, still failing)", also_lost=(OSError, RuntimeError),
-        )
+        """A connection of the process's pool (its close() hands it back, reset), or with `overrides` a new one
+        of its own; a lost tunnel or server is re-established once, then a clear error."""
+        if overrides:
+            return self._with_one_reconnect(
+                lambda: self._connect_once(with_database, **overrides),
+                "is unreachable (reconnected once, still failing)", also_lost=(OSError, RuntimeError),
+            )
+        pool = POOLS.pool(self._pool_key(with_database), lambda: self._connect_once(with_database))
+
+        def lease() -> pymysql.connections.Connection:
+            conn = pool.take()
+            conn.pool = pool  # type: ignore[attr-defined]
+            return conn  # type: ignore[return-value]
+
+        return self._with_one_reconnect(lease, "is unreachable (reconnected once, still failing)",
+                                        also_lost=(OSError, RuntimeError))
 
     @contextmanager
     def connection(self, with_database: bool = True, **overrides: Any) -> Iterator[pymysql.connections.Connection]:
@@ -267,3 +327,8 @@ class MySQLResource(ConfigurableResource):
                 )
             self._db = Database(settings, tunnel)
         return self._db
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        # The run (or, out of process, the step) is over: its pooled connections end with it.
+        if self._db is not None:
+            self._db.close_idle_connections()

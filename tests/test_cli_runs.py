@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,18 @@ from resources.migrations import migrate
 from resources.mysql import Database
 from simulators.stack import SimulatorStack, start_stack
 from tests.conftest import database_named, db_env, drop_database, new_database_name, run_cli
+
+# Connections a run opens: the pool's peak concurrency (a step, its staging loaders, a held lock), whatever
+# the number of streams. Before connections were pooled, a one-company full sync opened ~330.
+CONNECTIONS_PER_RUN = 6
+
+
+def assert_bounded_connections(stdout: str) -> None:
+    found = re.search(r"mysql connections opened: (\d+) \(reused (\d+) times\)", stdout)
+    assert found, stdout[-2000:]
+    opened, reused = int(found.group(1)), int(found.group(2))
+    assert 1 <= opened <= CONNECTIONS_PER_RUN, stdout[-2000:]
+    assert reused > 10 * opened  # every step, sync log and lock used one of those few
 
 
 @pytest.fixture
@@ -40,6 +53,7 @@ def test_sync_command_runs_a_window_through_dagster_and_prints_a_summary(
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "succeeded" in result.stdout and "time_entries" in result.stdout
     assert "harvest/acme/time_entries (window)" in result.stderr  # progress, as it goes
+    assert_bounded_connections(result.stdout)
     run_id = result.stdout.split("run ", 1)[1].split(":", 1)[0]
     rows = migrated_db.query("SELECT stream, status, sync_type, window_start, window_end FROM sync_logs "
                              "WHERE run_id = %s AND system_name = 'harvest'", (run_id,))
@@ -99,6 +113,8 @@ def test_demo_prints_what_landed_and_fills_the_normalized_tables(tmp_path: Path)
                         "Utilization by person", "Billable hours not yet invoiced"):
             assert heading in result.stdout
         assert "(not available" not in result.stdout
+        # Four sources' streams and the reconcile in one run: as few connections as one source's ten streams.
+        assert_bounded_connections(result.stdout)
         db = database_named(name)
         for table in ("team_members", "clients", "projects", "time_entries", "project_assignments"):
             assert db.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] > 0, table
