@@ -17,6 +17,7 @@ from pymysql.cursors import DictCursor
 
 from pipelines.reconcile.conflicts import record_field_conflicts
 from pipelines.reconcile.crosswalk import CrosswalkResult, resolve_people, resolve_projects_and_clients
+from pipelines.reconcile.history import HISTORY_TABLES, record_history
 from pipelines.reconcile.merges import (
     DIMENSION_MERGES,
     FACT_MERGES,
@@ -59,7 +60,9 @@ def utc_now() -> datetime:
 
 
 def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
-                      log: Callable[[str], None] = print, full: bool = False) -> ReconcileOutcome:
+                      log: Callable[[str], None] = print, full: bool = False, history: bool = True) -> ReconcileOutcome:
+    """`history=False` skips the versions of time and money (`pipelines.reconcile.history`): for the merge
+    benchmark's without-history baseline only; a run without it loses those changes' history for good."""
     logs = SyncLogs(db)
     tables = list(dict.fromkeys(["source_links", *(m.table for m in MERGES)]))
     with named_lock(db, lock_name(db.name, company_id, SYSTEM, "reconcile")):
@@ -69,7 +72,7 @@ def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
         outcome = ReconcileOutcome(company_id)
         conn = db.connect()
         try:
-            _reconcile(conn, company_id, runs, outcome, log, full)
+            _reconcile(conn, company_id, runs, outcome, log, full, history)
             conn.commit()
         except BaseException as exc:
             try:
@@ -87,7 +90,7 @@ def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
 
 
 def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict[str, SyncRun],
-               outcome: ReconcileOutcome, log: Callable[[str], None], full: bool) -> None:
+               outcome: ReconcileOutcome, log: Callable[[str], None], full: bool, history: bool = True) -> None:
     # First, before this transaction reads any staged row: its snapshot must include every run below the watermark.
     next_id = next_sync_log_id(conn, company_id, SYSTEM)
     # One timestamp for the run: updated_at = now marks exactly the rows this run changed.
@@ -111,6 +114,8 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
         for table in RETIRABLE:
             retire_orphans(cur, table, ENTITY_OF_TABLE[table], company_id, now)
         outcome.plans = _merge_facts(cur, company_id, now, next_id, runs, considered, full, log)
+        if history:  # the versions of what the fact merges just wrote, in the same transaction
+            record_history(cur, company_id, now, {t: runs[t].id for t in HISTORY_TABLES}, log)
         for table, n in considered.items():
             counts = outcome.counts[table] = changes_now(cur, table, company_id, now, n)
             log(f"reconcile company {company_id}: {table}: {counts.inserted} inserted, {counts.updated} updated, "

@@ -1,0 +1,1 @@
+DROP TEMPORARY TABLE IF EXISTS history_expirable
