@@ -6,9 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from resources.migrations import MIGRATIONS_DIR, MigrationError, migrate
+from resources.migrations import MIGRATIONS_DIR, MigrationError, available_migrations, migrate
 from resources.mysql import Database
 from tests.conftest import db_env, run_cli
+
+
+def up_files() -> list[str]:
+    return [m.path.name for m in available_migrations()]
+
+
+def write_migration(directory: Path, stem: str, up: str, down: str) -> None:
+    (directory / f"{stem}.sql").write_text(up)
+    (directory / f"{stem}.down.sql").write_text(down)
 
 
 def applied_versions(db: Database) -> list[tuple[str, int]]:
@@ -18,8 +27,7 @@ def applied_versions(db: Database) -> list[tuple[str, int]]:
 
 def test_migrate_creates_missing_database_and_applies_every_file(empty_db: Database) -> None:
     applied = migrate(empty_db, log=lambda _l: None)
-    files = sorted(p.name for p in MIGRATIONS_DIR.glob("*.sql"))
-    assert applied == files
+    assert applied == up_files()
     tables = {r["t"] for r in empty_db.query("SELECT table_name AS t FROM information_schema.tables "
                                              "WHERE table_schema = DATABASE()")}
     assert {"schema_migrations", "sync_logs", "companies", "oauth_tokens"} <= tables
@@ -39,8 +47,10 @@ def test_second_migrate_is_a_no_op(empty_db: Database) -> None:
 def test_edited_applied_migration_is_refused(empty_db: Database, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     directory.mkdir()
-    shutil.copy(MIGRATIONS_DIR / "0001_foundation.sql", directory / "0001_foundation.sql")
-    (directory / "0002_extra.sql").write_text("CREATE TABLE extra_things (id INT PRIMARY KEY);\n")
+    for name in ("0001_foundation.sql", "0001_foundation.down.sql"):
+        shutil.copy(MIGRATIONS_DIR / name, directory / name)
+    write_migration(directory, "0002_extra", "CREATE TABLE extra_things (id INT PRIMARY KEY);\n",
+                    "DROP TABLE IF EXISTS extra_things;\n")
     migrate(empty_db, directory, log=lambda _l: None)
     (directory / "0002_extra.sql").write_text("CREATE TABLE extra_things (id BIGINT PRIMARY KEY);\n")
     with pytest.raises(MigrationError, match=r"0002_extra\.sql was already applied .* never edited"):
@@ -63,7 +73,7 @@ def test_concurrent_migrate_runs_apply_each_migration_once(empty_db: Database) -
     for t in threads:
         t.join(timeout=120)
     assert not errors
-    files = sorted(p.name for p in MIGRATIONS_DIR.glob("*.sql"))
+    files = up_files()
     assert sorted(name for applied in results for name in applied) == files
     assert all(n == 1 for _, n in applied_versions(empty_db))
     assert len(applied_versions(empty_db)) == len(files)
@@ -72,8 +82,9 @@ def test_concurrent_migrate_runs_apply_each_migration_once(empty_db: Database) -
 def test_failing_migration_is_not_recorded_and_names_the_file(empty_db: Database, tmp_path: Path) -> None:
     directory = tmp_path / "migrations"
     directory.mkdir()
-    (directory / "0001_ok.sql").write_text("CREATE TABLE ok_things (id INT PRIMARY KEY);")
-    (directory / "0002_broken.sql").write_text("CREATE TABLE broken_things (id INT PRIMARY KEY;")
+    write_migration(directory, "0001_ok", "CREATE TABLE ok_things (id INT PRIMARY KEY);", "DROP TABLE ok_things;")
+    write_migration(directory, "0002_broken", "CREATE TABLE broken_things (id INT PRIMARY KEY;",
+                    "DROP TABLE broken_things;")
     with pytest.raises(MigrationError, match="0002_broken.sql failed"):
         migrate(empty_db, directory, log=lambda _l: None)
     assert [v for v, _ in applied_versions(empty_db)] == ["0001"]
