@@ -2,7 +2,8 @@
 
 A row is written `running` when work starts and becomes `completed` with its counts or
 `failed` with a redacted message. It is written on its own autocommit connection, so the
-status survives a rollback of the work it describes.
+status survives a rollback of the work it describes. A run starts while holding its stream's named lock,
+so starting one also closes, as failed, any row of that stream an ended process left open.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from resources.redact import redact
 from resources.sql import load_sql
 
 MAX_ERROR_CHARS = 4000
+ABANDONED = "abandoned: the process ended without closing the run (found open when run {run} of the stream started)"
 
 
 @dataclass
@@ -46,6 +48,7 @@ class SyncRun:
     stream: str
     counts: SyncCounts = field(default_factory=SyncCounts)
     watermark_to: datetime | None = None
+    abandoned: int = 0  # rows of the same stream found open (left by ended processes) and marked failed
 
 
 class SyncLogs:
@@ -65,8 +68,13 @@ class SyncLogs:
         window_end: datetime | None = None,
         watermark_from: datetime | None = None,
     ) -> SyncRun:
+        """A new `running` row. The caller holds the stream's named lock (run_stream, reconcile_company)."""
+
         def work(conn):  # type: ignore[no-untyped-def]
             with conn.cursor() as cur:
+                abandoned = cur.execute(load_sql("sync_logs/fail_abandoned_rows.sql"), {
+                    "reason": ABANDONED.format(run=run_id or "(no Dagster run)"), "company_id": company_id,
+                    "system_name": system_name, "stream": stream})
                 cur.execute(
                     load_sql("sync_logs/start_sync_log.sql"),
                     (company_id, system_name, stream, sync_type, run_id, partition_key,
@@ -74,9 +82,11 @@ class SyncLogs:
                 )
                 new_id = cur.lastrowid
             conn.commit()
-            return new_id
+            return new_id, abandoned
 
-        return SyncRun(id=self.db.run(work), company_id=company_id, system_name=system_name, stream=stream)
+        new_id, abandoned = self.db.run(work)
+        return SyncRun(id=new_id, company_id=company_id, system_name=system_name, stream=stream,
+                       abandoned=abandoned)
 
     def complete(self, run: SyncRun) -> None:
         c = run.counts

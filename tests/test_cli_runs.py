@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +16,7 @@ import pytest
 from resources.migrations import migrate
 from resources.mysql import Database
 from simulators.stack import SimulatorStack, start_stack
-from tests.conftest import database_named, db_env, drop_database, new_database_name, run_cli
+from tests.conftest import REPO, database_named, db_env, drop_database, new_database_name, run_cli
 
 # Connections a run opens: the pool's peak concurrency (a step, its staging loaders, a held lock), whatever
 # the number of streams. Before connections were pooled, a one-company full sync opened ~330.
@@ -131,3 +135,34 @@ def test_demo_prints_what_landed_and_fills_the_normalized_tables(tmp_path: Path)
         assert merged and set(merged.values()) == {(0, 0)}
     finally:
         drop_database(name)
+
+
+def test_a_killed_sync_leaves_no_running_row_once_its_streams_run_again(
+        harvest_stack: SimulatorStack, empty_db: Database, tmp_path: Path) -> None:
+    """SIGKILL of `timesync sync` (no daemon, so no run-failure sensor): the next run of each stream finds the
+    row the dead process left open and closes it as failed, abandoned."""
+    migrate(empty_db, log=lambda _line: None)
+    env = sync_env(harvest_stack, empty_db, tmp_path)
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "SSH_", "USE_SSH"))} | env
+    exe = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "timesync"
+    killed = subprocess.Popen([str(exe), "sync", "--source", "harvest", "--incremental"], env=full_env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        open_rows: list[dict] = []
+        while not open_rows and time.monotonic() < deadline and killed.poll() is None:
+            open_rows = empty_db.query("SELECT id, run_id FROM sync_logs WHERE status = 'running'")
+            time.sleep(0.02)
+        assert open_rows, "the sync ended before a stream was seen running"
+    finally:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(30)
+    left_open = {int(r["id"]) for r in empty_db.query(
+        "SELECT id FROM sync_logs WHERE status IN ('pending', 'running')")}
+    assert left_open  # what the kill left behind, before anything else ran
+    result = run_cli(["sync", "--source", "harvest", "--incremental"], env, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert empty_db.query("SELECT COUNT(*) AS n FROM sync_logs WHERE status IN ('pending', 'running')")[0]["n"] == 0
+    closed = empty_db.query("SELECT id, status, error_message FROM sync_logs WHERE id IN %s", (tuple(left_open),))
+    assert {r["status"] for r in closed} == {"failed"}
+    assert all(r["error_message"].startswith("abandoned: the process ended") for r in closed)
