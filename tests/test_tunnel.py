@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import subprocess
 import threading
@@ -324,6 +325,14 @@ def _all_text(exc: BaseException) -> str:
     return "\n".join(parts)
 
 
+EXPECTED_REASON = {
+    "wrong passphrase": r"could not be decrypted with the configured passphrase",
+    "host key mismatch": r"host key of .* has CHANGED \(mismatch\)",
+    "unknown host": r"host key of .* is unknown: no entry for",
+    "key not authorized": r"refused login as .* Authentication failed",
+}
+
+
 def test_error_messages_contain_no_secret(
     sshd: SshdServer, db_name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -348,7 +357,8 @@ def test_error_messages_contain_no_secret(
         with pytest.raises(TunnelError) as caught:
             tunnel.start()
         texts.append(_all_text(caught.value))
-        assert label and str(caught.value)
+        # Each refusal says what went wrong, in words an operator can act on.
+        assert re.search(EXPECTED_REASON[label], str(caught.value)), (label, str(caught.value))
     assert "refused login" in texts[-1]
 
     db = _tunneled_db(sshd, db_name, protected_key=True)
