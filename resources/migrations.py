@@ -328,6 +328,10 @@ def count(cur: pymysql.cursors.Cursor, sql_file: str, **names: str) -> int:
     return int(cur.fetchone()[0])
 
 
+def rows_text(rows: int) -> str:
+    return f"{rows:,} row" + ("" if rows == 1 else "s")
+
+
 def data_losses(cur: pymysql.cursors.Cursor, steps: list[Step]) -> list[str]:
     """What the downs of `steps` would drop that holds data, one phrase per down file."""
     cur.execute(load_sql("migrate/tables.sql"))
@@ -343,11 +347,11 @@ def data_losses(cur: pymysql.cursors.Cursor, steps: list[Step]) -> list[str]:
             dropped_tables, dropped_columns = dropped_objects(statement)
             for table in dropped_tables:
                 if tables.get(table) == "BASE TABLE" and (rows := count(cur, "migrate/count_rows.sql", table=table)):
-                    lost.append(f"table {table} ({rows:,} rows)")
+                    lost.append(f"table {table} ({rows_text(rows)})")
             for table, column in dropped_columns:
                 if (table, column) in columns and (
                         rows := count(cur, "migrate/count_values.sql", table=table, column=column)):
-                    lost.append(f"column {table}.{column} ({rows:,} rows with a value)")
+                    lost.append(f"column {table}.{column} ({rows_text(rows)} with a value)")
         if lost:
             losses.append(f"{step.file_name} would drop {', '.join(lost)}")
     return losses
