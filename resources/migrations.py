@@ -384,10 +384,10 @@ def run_step(conn: pymysql.connections.Connection, step: Step, log: Callable[[st
                 cur.execute(statement)
             except pymysql.MySQLError as exc:
                 conn.rollback()
+                earlier = f"statements 1-{number - 1} are applied and recorded, " if number > 1 else ""
                 raise MigrationError(
                     f"{step.file_name} failed at statement {number} of {total} ({preview(statement)}): "
-                    f"{exc.args[-1]}; statements before it are applied and recorded, and the next run resumes "
-                    f"at statement {number}") from exc
+                    f"{exc.args[-1]}; {earlier}the next run resumes at statement {number}") from exc
             cur.execute(load_sql("migrate/record_step.sql"), (m.version, step.direction, number,
                                                                statement_hash(statement)))
             conn.commit()  # a DML statement commits with its step; a DDL one has committed already

@@ -10,6 +10,7 @@ row counts.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -172,6 +173,28 @@ def test_empty_and_latest_references_are_what_they_claim(reference: dict[str, Sn
     latest = reference[available_migrations()[-1].version]
     assert "table <db>.time_entries" in latest and "view <db>.v_time_entries" in latest
     assert any(k.startswith("check <db>.staging_harvest_users.raw_json") for k in latest)
+
+
+def test_snapshot_covers_grants_and_prints_differences_readably() -> None:
+    name = new_database_name()
+    db, user = database_named(name), f"snap_{secrets.token_hex(3)}"
+    analyst = quote_identifier(analyst_schema_name(name))
+    try:
+        migrate(db, log=quiet, to="0001")
+        before = schema_snapshot(db)
+        db.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{secrets.token_hex(8)}'")
+        db.execute(f"GRANT SELECT ON {analyst}.* TO '{user}'@'%'")
+        db.execute(f"GRANT SELECT (name) ON companies TO '{user}'@'%'")
+        db.execute("ALTER TABLE companies MODIFY name VARCHAR(200) NOT NULL")
+        assert snapshot_diff(before, schema_snapshot(db)) == [
+            "~ column <db>.companies.name:\n      3 | varchar(255) | NO | NULL | utf8mb4 | utf8mb4_unicode_ci |  |  "
+            "| NULL\n   -> 3 | varchar(200) | NO | NULL | utf8mb4 | utf8mb4_unicode_ci |  |  | NULL",
+            f"+ column privilege <db>.companies.name '{user}'@'%' SELECT: NO",
+            f"+ schema privilege <db>_analyst '{user}'@'%' SELECT: NO",
+        ]
+    finally:
+        db.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+        drop_with_analyst(name)
 
 
 def test_every_migration_walks_down_and_up_over_a_synced_world(reference: dict[str, Snapshot]) -> None:
