@@ -27,8 +27,9 @@ def assert_bounded_connections(stdout: str) -> None:
     found = re.search(r"mysql connections opened: (\d+) \(reused (\d+) times\)", stdout)
     assert found, stdout[-2000:]
     opened, reused = int(found.group(1)), int(found.group(2))
-    assert 1 <= opened <= CONNECTIONS_PER_RUN, stdout[-2000:]
-    assert reused > 10 * opened  # every step, sync log and lock used one of those few
+    # The demo's migrate ran first in the same process: the run may open none and reuse what it left.
+    assert opened <= CONNECTIONS_PER_RUN, stdout[-2000:]
+    assert reused > 10 * max(opened, 1)  # every step, sync log and lock used one of those few
 
 
 @pytest.fixture
