@@ -107,7 +107,6 @@ def run(rows: int, companies: int, repeat: int) -> dict[str, Any]:
             db.execute(load_sql("grants/drop_analyst_user.sql"), (user, "%"))
         finally:
             drop_database(name)
-            drop_database(analyst_schema_name(name))
 
 
 def main(argv: list[str] | None = None) -> int:

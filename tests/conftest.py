@@ -32,11 +32,13 @@ def new_database_name(prefix: str = "ts_test") -> str:
 
 
 def drop_database(name: str) -> None:
+    """Drop a test database and the analyst schema every migrate derives beside it."""
     conn = pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=ROOT_SETTINGS.user,
                            password=ROOT_SETTINGS.password, autocommit=True)
     try:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}_analyst`")
     finally:
         conn.close()
 

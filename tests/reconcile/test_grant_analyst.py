@@ -68,7 +68,6 @@ def world() -> Iterator[dict[str, Any]]:
     finally:
         stack.stop()
         drop_database(name)
-        drop_database(analyst_schema_name(name))
 
 
 def login(world: dict[str, Any], analyst: Analyst) -> pymysql.connections.Connection:
