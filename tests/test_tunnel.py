@@ -126,6 +126,7 @@ def test_migrate_runs_through_tunnel(sshd: SshdServer) -> None:
         try:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+                cur.execute(f"DROP DATABASE IF EXISTS `{name}_analyst`")  # every migrate derives it
         finally:
             conn.close()
 
