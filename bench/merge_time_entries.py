@@ -1,7 +1,9 @@
-"""Stage and merge N Harvest time entries into `time_entries`, against LOAD DATA of the same rows.
+"""Stage and merge N Harvest time entries into `time_entries`, against LOAD DATA of the same rows, with and
+without the history of time and money.
 
     .venv/bin/python -m bench.merge_time_entries --rows 1000000
     .venv/bin/python -m bench.merge_time_entries --sizes 200000,1000000   # one process per size (RSS)
+    .venv/bin/python -m bench.merge_time_entries --rows 200000 --rounds 2  # without, with, with, without
 
 The records are "already fetched": Harvest-shaped response bodies of 2,000 entries are written to
 disk first (not timed). Each timed phase then runs the pipeline's own code: read and parse every
@@ -15,6 +17,13 @@ one for the first load, `REPLACE` into the full one for the re-run with 10% chan
 all N records again (a nightly full listing); a last phase changes another tenth and stages only those
 records, as the hourly incremental sync receives them.
 
+History: every phase runs twice in the same process, each variant in a fresh database of its own on the
+same pages: once with the reconcile's history (`reconcile_company`'s default: a version of every changed
+time entry into `time_entry_versions`, pipelines/reconcile/history.py) and once without
+(`history=False`, which exists for this comparison only). The report gives each phase's time with and
+without and their ratio (the goal: ≤ 1.25× for the first load and for the 10% re-run). `--rounds k` runs
+k pairs, alternating which variant goes first, and reports the median of each.
+
 The server is given the configuration `../shared/mysql_and_tunnel.md` measured the limits with
 (2 GB buffer pool, 512 MB redo log) for the run and restored afterwards; `--server-as-is` keeps it.
 """
@@ -25,6 +34,7 @@ import argparse
 import dataclasses
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,10 +144,14 @@ def stage(db: Database, company_id: int, paths: list[Path], complete: bool = Tru
     return time.monotonic() - started, run.counts
 
 
-def merge(db: Database, company_id: int) -> tuple[float, SyncCounts]:
+def merge(db: Database, company_id: int, history: bool) -> tuple[float, SyncCounts]:
     started = time.monotonic()
-    outcome = reconcile_company(db, company_id, log=lambda _line: None)
+    outcome = reconcile_company(db, company_id, log=lambda _line: None, history=history)
     return time.monotonic() - started, outcome.counts["time_entries"]
+
+
+def versions(db: Database, company_id: int) -> int:
+    return int(db.query(load_sql("bench/count_versions.sql"), (company_id,))[0]["n"])
 
 
 @contextmanager
@@ -185,44 +199,73 @@ def load_limit(db: Database, path: str, replace: bool) -> float:
         conn.close()
 
 
-def run(n: int, tune_server: bool) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class Pages:
+    """The three phases' response bodies, written once and read by every variant."""
+
+    first: list[Path]
+    changed: list[Path]
+    incremental: list[Path]
+
+    @classmethod
+    def write(cls, workdir: Path, n: int) -> Pages:
+        for name in ("first", "changed", "incremental"):
+            (workdir / name).mkdir()
+        return cls(first=write_pages(workdir / "first", range(n)),
+                   changed=write_pages(workdir / "changed", range(n), 1, lambda i: i % 10 == 0),
+                   # Another tenth changes, and the hourly incremental sync receives only those records.
+                   incremental=write_pages(workdir / "incremental", range(5, n, 10), 2, lambda _i: True))
+
+
+def run(n: int, tune_server: bool, history: bool, pages: Pages, workdir: Path) -> dict[str, Any]:
+    """Every phase in a fresh database of its own, with or without the reconcile's history."""
     name = new_database_name("ts_bench")
     db = database_named(name)
     db = Database(dataclasses.replace(db.settings, read_timeout=3600, write_timeout=3600))
     migrate(db, log=lambda _line: None)
-    workdir = Path(tempfile.mkdtemp(prefix="bench_te_"))
     tsv = str(workdir / "limit.tsv")
     try:
         company_id = ensure_company(db, "bench", "Bench")
         seed_dimensions(db, company_id)
         for statement in sql_statements("bench/create_time_entries_copy.sql"):
             db.execute(statement)
-        for name in ("first", "changed", "incremental"):
-            (workdir / name).mkdir()
-        first_pages = write_pages(workdir / "first", range(n))
-        changed_pages = write_pages(workdir / "changed", range(n), 1, lambda i: i % 10 == 0)
-        # Another tenth changes, and the hourly incremental sync receives only those records.
-        incremental_pages = write_pages(workdir / "incremental", range(5, n, 10), 2, lambda _i: True)
-        out: dict[str, Any] = {"rows": n}
+        out: dict[str, Any] = {"rows": n, "history": history}
         with reference_server(db, REFERENCE_SERVER) if tune_server else _as_is(db) as settings:
             out["server"] = settings
-            out["first_stage_s"], out["first_staged"] = stage(db, company_id, first_pages)
-            out["first_merge_s"], out["first_merged"] = merge(db, company_id)
+            out["first_stage_s"], out["first_staged"] = stage(db, company_id, pages.first)
+            out["first_merge_s"], out["first_merged"] = merge(db, company_id, history)
+            out["first_versions"] = versions(db, company_id)
             export_rows(db, company_id, tsv)
             out["first_limit_s"] = load_limit(db, tsv, replace=False)
-            out["rerun_stage_s"], out["rerun_staged"] = stage(db, company_id, changed_pages)
-            out["rerun_merge_s"], out["rerun_merged"] = merge(db, company_id)
+            out["rerun_stage_s"], out["rerun_staged"] = stage(db, company_id, pages.changed)
+            out["rerun_merge_s"], out["rerun_merged"] = merge(db, company_id, history)
+            out["rerun_versions"] = versions(db, company_id) - out["first_versions"]
             export_rows(db, company_id, tsv)
             out["rerun_limit_s"] = load_limit(db, tsv, replace=True)
             out["changed_rows"] = db.query(load_sql("bench/count_changed.sql"), (company_id,))[0]["n"]
-            out["incremental_stage_s"], out["incremental_staged"] = stage(db, company_id, incremental_pages,
+            out["incremental_stage_s"], out["incremental_staged"] = stage(db, company_id, pages.incremental,
                                                                           complete=False)
-            out["incremental_merge_s"], out["incremental_merged"] = merge(db, company_id)
+            out["incremental_merge_s"], out["incremental_merged"] = merge(db, company_id, history)
+            out["incremental_versions"] = (versions(db, company_id) - out["first_versions"]
+                                           - out["rerun_versions"])
         out["peak_rss_mb"] = peak_rss_mb()
         return out
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
         drop_database(name)
+
+
+def run_pairs(n: int, tune_server: bool, rounds: int) -> list[dict[str, Any]]:
+    """`rounds` pairs of runs on the same pages, alternating which variant goes first."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench_te_"))
+    try:
+        pages = Pages.write(workdir, n)
+        results = []
+        for k in range(rounds):
+            for history in ((False, True) if k % 2 == 0 else (True, False)):
+                results.append(run(n, tune_server, history, pages, workdir))
+        return results
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager
@@ -235,7 +278,8 @@ def report(r: dict[str, Any]) -> None:
     first = r["first_stage_s"] + r["first_merge_s"]
     rerun = r["rerun_stage_s"] + r["rerun_merge_s"]
     server = ", ".join(f"{k}={v // 1024**2} MB" for k, v in r["server"].items())
-    print(f"rows {n:,.0f} ({server}): peak RSS {r['peak_rss_mb']:.0f} MB; re-run changed {r['changed_rows']:,.0f} rows")
+    print(f"rows {n:,.0f} {'with' if r['history'] else 'without'} history ({server}): peak RSS "
+          f"{r['peak_rss_mb']:.0f} MB; re-run changed {r['changed_rows']:,.0f} rows")
     for label, key, limit_label in (("first load", "first", "LOAD DATA into empty indexed copy"),
                                     ("10% re-run", "rerun", "LOAD DATA REPLACE into full copy")):
         staged, merged = r[f"{key}_staged"], r[f"{key}_merged"]
@@ -254,19 +298,45 @@ def report(r: dict[str, Any]) -> None:
           " than the first load")
 
 
+PHASES = (("first load", "first"), ("10% re-run", "rerun"), ("incremental 10%", "incremental"))
+
+
+def report_history(results: list[dict[str, Any]]) -> None:
+    """Each phase with and without history (medians over the rounds) and their ratio."""
+    def median(history: bool, key: str) -> float:
+        return statistics.median(r[key] for r in results if r["history"] == history)
+
+    rounds = len(results) // 2
+    print(f"history cost, rows {results[0]['rows']:,.0f}, {rounds} round{'s' * (rounds > 1)} (median), "
+          "stage + merge of each phase with history against the same phase without, same pages:")
+    for label, key in PHASES:
+        times = {h: (median(h, f"{key}_stage_s"), median(h, f"{key}_merge_s")) for h in (False, True)}
+        total = {h: sum(times[h]) for h in times}
+        added = median(True, f"{key}_versions")  # versions the phase added
+        print(f"  {label}: without {total[False]:6.2f}s (stage {times[False][0]:.2f} + merge {times[False][1]:.2f})"
+              f" | with {total[True]:6.2f}s (stage {times[True][0]:.2f} + merge {times[True][1]:.2f},"
+              f" {added:,.0f} versions) = {total[True] / total[False]:.3f}x"
+              f" (merge alone {times[True][1] / times[False][1]:.3f}x)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sizes", help="comma-separated sizes, each in its own process (peak RSS per size)")
     parser.add_argument("--server-as-is", action="store_true", help="do not apply the reference server settings")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="pairs of runs (without and with history, alternating which goes first)")
     args = parser.parse_args(argv)
     if args.sizes:
         for size in args.sizes.split(","):
             extra = ["--server-as-is"] if args.server_as_is else []
-            subprocess.run([sys.executable, "-m", "bench.merge_time_entries", "--rows", size.strip(), *extra],
-                           check=True)
+            subprocess.run([sys.executable, "-m", "bench.merge_time_entries", "--rows", size.strip(),
+                            "--rounds", str(args.rounds), *extra], check=True)
         return 0
-    report(run(args.rows, tune_server=not args.server_as_is))
+    results = run_pairs(args.rows, tune_server=not args.server_as_is, rounds=args.rounds)
+    for r in results:
+        report(r)
+    report_history(results)
     return 0
 
 

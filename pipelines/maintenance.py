@@ -1,7 +1,9 @@
 """Housekeeping: expired staging and quarantine rows, archived sync_logs, fresh table statistics.
 
 Deletes go in small batches (short locks); nothing runs while a sync is open, and nothing a
-view reads (normalized tables) is deleted.
+view reads (normalized tables) is deleted. The history of time and money (the *_versions tables) is
+never expired by housekeeping: only `timesync maintain --expire-versions-before DATE` deletes versions,
+and only those superseded before that date.
 """
 
 
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 
 from dagster import DefaultScheduleStatus, OpExecutionContext, ScheduleDefinition, job, op
 
+from pipelines.reconcile.history import ExpiryReport, expire_versions
 from resources.config import staging_retention_days
 from resources.mysql import Database
 from resources.sql import load_sql, quote_identifier
@@ -106,11 +109,31 @@ def print_report(report: MaintenanceReport) -> None:
           f"{report.sync_logs_archived} sync_logs rows archived; {report.tables_analyzed} tables analyzed")
 
 
+def print_expiry(report: ExpiryReport | None) -> None:
+    if report is None:
+        print("maintain: history kept: no version expired (only --expire-versions-before DATE expires versions)")
+        return
+    detail = ", ".join(f"{table} {n}" for table, n in report.expired.items())
+    print(f"maintain: expired {report.total} history versions superseded before {report.before:%Y-%m-%d %H:%M:%S} "
+          f"UTC ({detail}); current versions and those in effect at that moment are kept")
+
+
+def expiry_moment(text: str) -> datetime:
+    """--expire-versions-before: YYYY-MM-DD (midnight UTC) or an ISO date and time (UTC)."""
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def cmd_maintain(args: argparse.Namespace, rest: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="timesync maintain", description="Housekeeping (safe to run any time).")
     parser.add_argument("--staging-days", type=int)
     parser.add_argument("--quarantine-days", type=int)
     parser.add_argument("--sync-logs-days", type=int)
+    parser.add_argument("--expire-versions-before", type=expiry_moment, metavar="YYYY-MM-DD",
+                        help="delete history versions superseded before this date (UTC); never a current "
+                             "version. Without it no version is ever expired")
     opts = parser.parse_args(rest)
     base = RetentionSettings.from_env()
     if opts.staging_days is not None and opts.staging_days < base.staging_days:
@@ -123,7 +146,9 @@ def cmd_maintain(args: argparse.Namespace, rest: list[str]) -> int:
         quarantine_days=opts.quarantine_days or base.quarantine_days,
         sync_logs_days=opts.sync_logs_days or base.sync_logs_days,
     )
-    print_report(run_maintenance(Database.from_env(), settings))
+    db = Database.from_env()
+    print_report(run_maintenance(db, settings))
+    print_expiry(expire_versions(db, opts.expire_versions_before) if opts.expire_versions_before else None)
     return 0
 
 

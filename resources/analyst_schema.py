@@ -22,6 +22,8 @@ ANALYST_OBJECTS: tuple[str, ...] = (
     "identity_overrides", "sync_conflicts", "sync_logs",
     "v_time_entries", "v_project_hours_monthly", "v_weekly_plan", "v_weekly_utilization", "v_project_budget_burn",
     "v_uninvoiced_billable_time",
+    "time_entry_versions", "invoice_versions", "payment_versions", "v_time_entry_history", "v_invoice_history",
+    "v_payment_history", "v_changed_after_invoiced", "v_project_hours_monthly_as_of",
 )
 # The column naming each published object's company; company_id unless listed.
 TENANT_COLUMN = {"companies": "id"}
