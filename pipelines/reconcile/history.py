@@ -19,6 +19,7 @@ import pymysql
 
 from resources.mysql import Database
 from resources.sql import load_sql, quote_identifier, sql_statements
+from resources.sync_log import SyncCounts
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,20 @@ class History:
     table: str  # the normalized table (also its sync_logs stream: versions carry that run's sync_log_id)
     versions: str  # its versions table
     entity_column: str  # the versions table's id of the row
-    candidates: str  # file under staging_sql/history/: the changed rows as versions, in a temporary table
-    append: str  # file under staging_sql/history/: appends the candidates (its first statement) and drops them
-    created: str | None = None  # file: rows this run created, appended straight (no earlier version can exist)
+    # Files under staging_sql/history/. The generic path (few rows: invoices, payments): `candidates` puts the
+    # written rows as versions into a temporary table and drops those equal to their latest version, `append`
+    # appends the rest (its first statement) and drops the table. The direct path (time entries, the large
+    # table): `created` appends version 1 of the rows this run created, `changed` appends the changed ones, each
+    # one INSERT … SELECT.
+    candidates: str | None = None
+    append: str | None = None
+    created: str | None = None
+    changed: str | None = None
 
 
 HISTORIES: tuple[History, ...] = (
-    # A first load creates every entry: one INSERT … SELECT, no candidates, no comparison.
-    History("time_entries", "time_entry_versions", "time_entry_id", "time_entries_candidates.sql",
-            "time_entries_append.sql", created="time_entries_created.sql"),
+    History("time_entries", "time_entry_versions", "time_entry_id", created="time_entries_created.sql",
+            changed="time_entries_changed.sql"),
     History("invoices", "invoice_versions", "invoice_id", "invoices_candidates.sql", "invoices_append.sql"),
     History("payments", "payment_versions", "payment_id", "payments_candidates.sql", "payments_append.sql"),
 )
@@ -42,20 +48,28 @@ HISTORY_TABLES: tuple[str, ...] = tuple(h.table for h in HISTORIES)
 
 
 def record_history(cur: pymysql.cursors.Cursor, company_id: int, now: datetime, sync_log_ids: dict[str, int],
-                   log: Callable[[str], None] = print) -> dict[str, int]:
-    """Append the versions of this run's writes; returns how many versions each table gained."""
+                   changed: dict[str, SyncCounts], log: Callable[[str], None] = print) -> dict[str, int]:
+    """Append the versions of this run's writes; returns how many versions each table gained.
+
+    `changed` is what the run wrote to each table (`changes_now`): a step with nothing to read is skipped
+    (an hourly run that only updated rows never scans for created ones, and the reverse)."""
     added: dict[str, int] = {}
     for h in HISTORIES:
         params = {"company_id": company_id, "now": now, "sync_log_id": sync_log_ids[h.table]}
+        counts = changed[h.table]
         n = 0
-        if h.created:
-            n += int(cur.execute(load_sql(f"history/{h.created}"), params))
-        for statement in sql_statements(f"history/{h.candidates}"):
-            cur.execute(statement, params)
-        append, *cleanup = sql_statements(f"history/{h.append}")
-        n += int(cur.execute(append, params))
-        for statement in cleanup:
-            cur.execute(statement, params)
+        if h.created is not None and h.changed is not None:
+            if counts.inserted > 0:
+                n += int(cur.execute(load_sql(f"history/{h.created}"), params))
+            if counts.updated + counts.deleted > 0:
+                n += int(cur.execute(load_sql(f"history/{h.changed}"), params))
+        elif h.candidates is not None and h.append is not None and counts.inserted + counts.updated + counts.deleted:
+            for statement in sql_statements(f"history/{h.candidates}"):
+                cur.execute(statement, params)
+            append, *cleanup = sql_statements(f"history/{h.append}")
+            n += int(cur.execute(append, params))
+            for statement in cleanup:
+                cur.execute(statement, params)
         added[h.table] = n
     log(f"reconcile company {company_id}: history: "
         + ", ".join(f"{n} {h.versions}" for h, n in zip(HISTORIES, added.values(), strict=True)))

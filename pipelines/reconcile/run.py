@@ -114,12 +114,13 @@ def _reconcile(conn: pymysql.connections.Connection, company_id: int, runs: dict
         for table in RETIRABLE:
             retire_orphans(cur, table, ENTITY_OF_TABLE[table], company_id, now)
         outcome.plans = _merge_facts(cur, company_id, now, next_id, runs, considered, full, log)
-        if history:  # the versions of what the fact merges just wrote, in the same transaction
-            record_history(cur, company_id, now, {t: runs[t].id for t in HISTORY_TABLES}, log)
         for table, n in considered.items():
             counts = outcome.counts[table] = changes_now(cur, table, company_id, now, n)
             log(f"reconcile company {company_id}: {table}: {counts.inserted} inserted, {counts.updated} updated, "
                 f"{counts.deleted} deleted, {counts.unchanged} unchanged")
+        if history:  # the versions of what the fact merges just wrote, in the same transaction
+            record_history(cur, company_id, now, {t: runs[t].id for t in HISTORY_TABLES},
+                           {t: outcome.counts[t] for t in HISTORY_TABLES}, log)
         by_type = record_field_conflicts(cur, company_id, now, link_log)
     outcome.field_conflicts = sum(by_type.values())
     for table, entity_type in (*ENTITY_OF_TABLE.items(), ("invoices", "invoice")):

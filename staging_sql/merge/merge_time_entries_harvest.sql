@@ -1,6 +1,7 @@
 -- Harvest time entries: person, project and client through the crosswalk (the lookups built by
 -- lookup_harvest_people.sql and lookup_harvest_projects.sql just before), the service line through the
--- task's name (a QBO class of that name), else the project's. Older staged versions never overwrite newer.
+-- task's name (a QBO class of that name), else the project's; is_locked from the staged record (no typed
+-- column: 0033 keeps the staging table lean). Older staged versions never overwrite newer.
 -- Two statements: stored rows whose hash differs are updated in place, then entries not stored yet are
 -- inserted. An upsert (INSERT … ON DUPLICATE KEY UPDATE) costs about twice as much per changed row: InnoDB
 -- first inserts the clustered row, meets the duplicate in the unique source key, undoes it and only then updates.
@@ -25,6 +26,7 @@ SET t.spent_date = he.spent_date,
     t.billable_rate = CAST(he.billable_rate AS DECIMAL(12,2)),
     t.cost_rate = CAST(he.cost_rate AS DECIMAL(12,2)),
     t.is_invoiced = (he.invoice_id IS NOT NULL OR COALESCE(he.is_billed, 0) = 1),
+    t.is_locked = JSON_UNQUOTE(JSON_EXTRACT(he.raw_json, '$.is_locked')) = 'true',
     t.source_invoice_id = CAST(he.invoice_id AS CHAR),
     t.is_running = COALESCE(he.is_running, 0),
     t.jira_issue_source_id = he.external_reference_id,
@@ -42,12 +44,13 @@ WHERE he.company_id = %(company_id)s AND (%(full)s = 1 OR he.sync_log_id >= %(si
 
 INSERT INTO time_entries (company_id, source_system, source_id, spent_date, hours, team_member_id, project_id,
                           client_id, service_line_id, task_name, notes, is_billable, billable_rate, cost_rate,
-                          is_invoiced, source_invoice_id, is_running, jira_issue_source_id, started_at,
+                          is_invoiced, is_locked, source_invoice_id, is_running, jira_issue_source_id, started_at,
                           duplicate_of_id, source_updated_at, deleted_at, row_hash, created_at, updated_at)
 SELECT he.company_id, 'harvest', CAST(he.id AS CHAR), he.spent_date, CAST(he.hours AS DECIMAL(10,4)), pl.entity_id,
        p.id, p.client_id, COALESCE(sl.id, p.service_line_id), tk.name, he.notes, he.billable,
        CAST(he.billable_rate AS DECIMAL(12,2)), CAST(he.cost_rate AS DECIMAL(12,2)),
-       (he.invoice_id IS NOT NULL OR COALESCE(he.is_billed, 0) = 1), CAST(he.invoice_id AS CHAR),
+       (he.invoice_id IS NOT NULL OR COALESCE(he.is_billed, 0) = 1),
+       JSON_UNQUOTE(JSON_EXTRACT(he.raw_json, '$.is_locked')) = 'true', CAST(he.invoice_id AS CHAR),
        COALESCE(he.is_running, 0), he.external_reference_id, NULL, NULL, he.source_updated_at, he.deleted_at,
        UNHEX(MD5(CONCAT_WS('|', HEX(he.row_hash), IFNULL(pl.entity_id, '~'), IFNULL(p.id, '~'),
              IFNULL(p.client_id, '~'), IFNULL(COALESCE(sl.id, p.service_line_id), '~'), IFNULL(tk.name, '~'),

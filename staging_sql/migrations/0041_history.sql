@@ -7,8 +7,7 @@
 -- @timesync_expire_versions_before, and only for versions superseded before that moment.
 -- Rows that exist when this migration runs get their version 1 from the row as it stands (sync_log_id NULL).
 
--- The business columns of time_entries, plus Harvest's is_locked (read from the staged record: the staging
--- column was dropped in 0033, raw_json keeps it). business_hash is computed by the database from the columns
+-- The business columns of time_entries (is_locked joins them below). business_hash is computed by the database from the columns
 -- it follows, so this is the one definition of "the same version"; free text is length-prefixed so no value
 -- can imitate a neighbour's. VIRTUAL: computed when read (the history compares only the latest version of the
 -- rows a run changed), so appending a version costs no hashing; STORED cost a first load ~2.5 µs a row.
@@ -105,6 +104,18 @@ CREATE TABLE IF NOT EXISTS payment_versions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
   COMMENT='Append-only: every merged version of each payment (triggers refuse UPDATE and DELETE)';
 
+-- Harvest's lock (invoiced, approved, or in a closed period) joins time_entries: the Harvest merge reads the
+-- staged record anyway, where the history would have to probe staging again for every version it writes (a
+-- primary-key lookup into rows that are mostly raw_json: more than half the history's cost on a first load).
+-- NULL for Jira and QBO rows. Existing Harvest rows take it from their staged record.
+ALTER TABLE time_entries ADD COLUMN is_locked TINYINT(1) NULL
+  COMMENT 'Harvest is_locked (invoiced, approved or in a closed period); NULL for other sources' AFTER is_invoiced;
+
+UPDATE time_entries t
+JOIN staging_harvest_time_entries he ON he.company_id = t.company_id AND he.id = CAST(t.source_id AS SIGNED)
+SET t.is_locked = JSON_UNQUOTE(JSON_EXTRACT(he.raw_json, '$.is_locked')) = 'true'
+WHERE t.source_system = 'harvest';
+
 -- The history reads the rows a run wrote (company_id, updated_at = now); time_entries has that index (0030).
 ALTER TABLE invoices ADD KEY ix_invoices_updated (company_id, updated_at);
 
@@ -184,11 +195,7 @@ INSERT INTO time_entry_versions (company_id, time_entry_id, version, source_syst
                                  deleted_at, valid_from, change_kind, sync_log_id)
 SELECT t.company_id, t.id, 1, t.source_system, t.source_id, t.spent_date, t.hours, t.team_member_id, t.project_id,
        t.client_id, t.service_line_id, t.task_name, t.notes, t.is_billable, t.billable_rate, t.cost_rate,
-       t.is_invoiced,
-       CASE WHEN t.source_system = 'harvest' THEN (
-         SELECT JSON_UNQUOTE(JSON_EXTRACT(he.raw_json, '$.is_locked')) = 'true' FROM staging_harvest_time_entries he
-         WHERE he.company_id = t.company_id AND he.id = CAST(t.source_id AS SIGNED)) END,
-       t.source_invoice_id, t.is_running, t.jira_issue_source_id, t.started_at, t.duplicate_of_id,
+       t.is_invoiced, t.is_locked, t.source_invoice_id, t.is_running, t.jira_issue_source_id, t.started_at, t.duplicate_of_id,
        t.source_updated_at, t.deleted_at, t.updated_at, 'created', NULL
 FROM time_entries t
 WHERE NOT EXISTS (SELECT 1 FROM time_entry_versions v WHERE v.company_id = t.company_id AND v.time_entry_id = t.id);
