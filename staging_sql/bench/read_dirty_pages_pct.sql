@@ -1,0 +1,1 @@
+SELECT @@global.innodb_max_dirty_pages_pct AS pct
