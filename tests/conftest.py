@@ -31,10 +31,15 @@ def new_database_name(prefix: str = "ts_test") -> str:
     return f"{prefix}_{secrets.token_hex(4)}"
 
 
+def root_connection() -> pymysql.connections.Connection:
+    """An autocommit connection as the server's root user, to no database."""
+    return pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=ROOT_SETTINGS.user,
+                           password=ROOT_SETTINGS.password, autocommit=True)
+
+
 def drop_database(name: str) -> None:
     """Drop a test database and the analyst schema every migrate derives beside it."""
-    conn = pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=ROOT_SETTINGS.user,
-                           password=ROOT_SETTINGS.password, autocommit=True)
+    conn = root_connection()
     try:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")

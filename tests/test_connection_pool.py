@@ -9,7 +9,7 @@ import pytest
 
 from resources.locks import LockBusy, named_lock
 from resources.mysql import Database, connection_counts
-from tests.conftest import ROOT_SETTINGS
+from tests.conftest import root_connection
 
 
 def connection_id(conn: pymysql.connections.Connection) -> int:
@@ -27,8 +27,7 @@ def one(conn: pymysql.connections.Connection, sql: str) -> object:
 @pytest.fixture
 def db(empty_db: Database) -> Database:
     """A database of its own holding one table (no migrations needed); no idle connection to start with."""
-    root = pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=ROOT_SETTINGS.user,
-                           password=ROOT_SETTINGS.password, autocommit=True)
+    root = root_connection()
     try:
         with root.cursor() as cur:
             cur.execute(f"CREATE DATABASE `{empty_db.name}`")
@@ -97,8 +96,7 @@ def test_a_held_lock_is_never_handed_to_someone_else(db: Database) -> None:
 def test_an_idle_connection_the_server_dropped_is_replaced(db: Database) -> None:
     with db.connection() as conn:
         dropped = connection_id(conn)
-    root = pymysql.connect(host=ROOT_SETTINGS.host, port=ROOT_SETTINGS.port, user=ROOT_SETTINGS.user,
-                           password=ROOT_SETTINGS.password, autocommit=True)
+    root = root_connection()
     try:
         with root.cursor() as cur:
             cur.execute("KILL %s", (dropped,))

@@ -7,7 +7,9 @@ import argparse
 import re
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pymysql
 
@@ -21,6 +23,9 @@ USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")  # MySQL 8 caps user nam
 HOST_NAME = re.compile(r"^[A-Za-z0-9%_.:-]{1,255}$")
 COMPANY_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 UNKNOWN_THREAD = 1094  # KILL of a session that ended by itself meanwhile
+
+
+T = TypeVar("T")
 
 
 class GrantError(ValueError):
@@ -116,6 +121,17 @@ def revoke_analyst(db: Database, user: str, host: str = "%") -> int:
     return db.run(work)
 
 
+def refused_as(command: str, action: Callable[[], T]) -> T | None:
+    """`action()`, or None after printing why it was refused (a bad name or key, or the server's message)."""
+    try:
+        return action()
+    except GrantError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+    except pymysql.MySQLError as exc:
+        print(f"{command}: {exc.args[-1]}", file=sys.stderr)
+    return None
+
+
 def cmd_grant_analyst(args: argparse.Namespace, rest: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="timesync grant-analyst",
@@ -129,15 +145,13 @@ def cmd_grant_analyst(args: argparse.Namespace, rest: list[str]) -> int:
                        help="every company, including companies added later")
     opts = parser.parse_args(rest)
     password = opts.password or secrets.token_urlsafe(18)
-    db = Database.from_env()
-    try:
+
+    def grant() -> AnalystGrant:
         companies = None if opts.all_companies else parse_company_keys(opts.company)
-        grant = grant_analyst(db, opts.user, password, companies, opts.host)
-    except GrantError as exc:
-        print(f"grant-analyst: {exc}", file=sys.stderr)
-        return 2
-    except pymysql.MySQLError as exc:
-        print(f"grant-analyst: {exc.args[-1]}", file=sys.stderr)
+        return grant_analyst(Database.from_env(), opts.user, password, companies, opts.host)
+
+    grant = refused_as("grant-analyst", grant)
+    if grant is None:
         return 2
     scope = "every company (and companies added later)" if grant.all_companies else ", ".join(grant.companies)
     print(f"grant-analyst: {grant.user}@{grant.host} reads {grant.schema}, rows of {scope}")
@@ -152,13 +166,8 @@ def cmd_revoke_analyst(args: argparse.Namespace, rest: list[str]) -> int:
     parser.add_argument("user")
     parser.add_argument("--host", default="%", help="the host part of the account (default: %%)")
     opts = parser.parse_args(rest)
-    try:
-        ended = revoke_analyst(Database.from_env(), opts.user, opts.host)
-    except GrantError as exc:
-        print(f"revoke-analyst: {exc}", file=sys.stderr)
-        return 2
-    except pymysql.MySQLError as exc:
-        print(f"revoke-analyst: {exc.args[-1]}", file=sys.stderr)
+    ended = refused_as("revoke-analyst", lambda: revoke_analyst(Database.from_env(), opts.user, opts.host))
+    if ended is None:
         return 2
     print(f"revoke-analyst: {opts.user}@{opts.host} removed; {ended} open session(s) ended")
     return 0
