@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from resources.faults import fault_point
 from resources.http import AuthError
 from resources.locks import lock_name, named_lock
 from resources.mysql import Database
@@ -119,6 +120,7 @@ class DbTokenStore:
         except ReauthorizationRequired:
             self.db.execute(load_sql("oauth/mark_invalid.sql"), (self.provider, self.account_key, refresh_token))
             raise
+        fault_point("token_rotated")  # test-only: a kill here loses the answer, never the stored token
         register_secret(grant.access_token)
         register_secret(grant.refresh_token)
         now = _now()

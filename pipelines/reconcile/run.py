@@ -29,6 +29,7 @@ from pipelines.reconcile.merges import (
     run_merge,
 )
 from pipelines.reconcile.watermarks import next_sync_log_id, plan_merge, store_watermark, stored_watermarks
+from resources.faults import fault_point
 from resources.locks import lock_name, named_lock
 from resources.mysql import Database
 from resources.sql import sql_statements
@@ -73,6 +74,7 @@ def reconcile_company(db: Database, company_id: int, run_id: str | None = None,
         conn = db.connect()
         try:
             _reconcile(conn, company_id, runs, outcome, log, full, history)
+            fault_point("reconcile_transaction")  # test-only: a kill here must roll every merge back
             conn.commit()
         except BaseException as exc:
             try:
@@ -138,6 +140,7 @@ def _merge_facts(cur: pymysql.cursors.Cursor, company_id: int, now: datetime, ne
         plan = plan_merge(cur, merge, company_id, now, stored.get(merge.name), ran_full, full)
         n = run_merge(cur, merge, company_id, now, plan)
         considered[merge.table] = considered.get(merge.table, 0) + n
+        fault_point("before_watermark")  # test-only
         store_watermark(cur, merge, company_id, next_id, plan, now, runs[merge.table].id)
         plans[merge.name] = plan
         if plan.full:
