@@ -13,9 +13,11 @@ from resources.sql import load_sql, quote_identifier
 from resources.staging import StagingTable
 from resources.sync_log import SyncRun
 
-CHECK_NAMES = ("keys_unique_in_batch", "required_fields_present", "quarantine_rate_ok")
+CHECK_NAMES = ("records_accounted_for", "batch_loaded_verbatim", "required_fields_present", "quarantine_rate_ok")
 CHECK_DESCRIPTIONS = {
-    "keys_unique_in_batch": "no source key appears twice in the batch this run wrote",
+    "records_accounted_for": "every record the pages returned was written, skipped as unchanged or quarantined, "
+                             "and every quarantined one is in staging_quarantine",
+    "batch_loaded_verbatim": "the server stored the batch as sent (LOAD DATA raised no warning)",
     "required_fields_present": "every required column of the batch is filled",
     "quarantine_rate_ok": "quarantined records stay under TIMESYNC_MAX_QUARANTINE_RATE (default 5%)",
 }
@@ -32,19 +34,34 @@ def staging_check_specs(key: AssetKey) -> list[AssetCheckSpec]:
 
 def evaluate_staging_checks(db: Database, table: StagingTable, key: AssetKey, run: SyncRun) -> list[AssetCheckResult]:
     params = (run.company_id, run.id)
-    dup = db.query(table.render(load_sql("checks/duplicate_keys_in_batch.sql")), params)[0]
-    required = [table.key.name, *(c.name for c in table.columns if c.required)]
-    required_is_null = " OR ".join(f"{quote_identifier(c)} IS NULL" for c in required)
+    c = run.counts
+    quarantine_rows = int(db.query(load_sql("checks/quarantined_in_batch.sql"), params)[0]["n"])
+    written = c.records_processed - c.quarantined - c.unchanged
+    # The pages' own count against the writer's, and the quarantine table against the writer's count: a record
+    # the writer dropped, or a quarantine row that never landed, fails the run before anything is merged.
+    accounted = run.listed == c.records_processed and quarantine_rows == c.quarantined
+    required = [table.key.name, *(col.name for col in table.columns if col.required)]
+    required_is_null = " OR ".join(f"{quote_identifier(name)} IS NULL" for name in required)
     sql = load_sql("checks/missing_required_in_batch.sql").replace("{required_is_null}", required_is_null)
     missing = int(db.query(table.render(sql), params)[0]["missing"])
-    processed, quarantined = run.counts.records_processed, run.counts.quarantined
+    processed, quarantined = c.records_processed, c.quarantined
     rate = quarantined / processed if processed else 0.0
     limit = max_quarantine_rate()
     return [
         AssetCheckResult(
-            check_name="keys_unique_in_batch", asset_key=key, passed=int(dup["duplicates"]) == 0,
+            check_name="records_accounted_for", asset_key=key, passed=accounted, severity=AssetCheckSeverity.ERROR,
+            description=None if accounted else
+            f"{run.listed} records listed, {c.records_processed} accounted for by the writer, {quarantined} "
+            f"quarantined of which {quarantine_rows} are in staging_quarantine",
+            metadata={"listed": run.listed, "written": written, "unchanged": c.unchanged, "quarantined": quarantined,
+                      "quarantine_rows": quarantine_rows},
+        ),
+        AssetCheckResult(
+            check_name="batch_loaded_verbatim", asset_key=key, passed=not run.load_warnings,
             severity=AssetCheckSeverity.ERROR,
-            metadata={"duplicates": int(dup["duplicates"]), "batch_rows": int(dup["batch_rows"])},
+            description=None if not run.load_warnings else
+            "the server changed values while loading the batch: " + "; ".join(run.load_warnings),
+            metadata={"load_warnings": len(run.load_warnings)},
         ),
         AssetCheckResult(
             check_name="required_fields_present", asset_key=key, passed=missing == 0,

@@ -93,6 +93,9 @@ class StagingResult:
     rows_written: int = 0
     quarantined: int = 0
     unchanged: int = 0  # already staged with the same row hash (only with KnownRows): not written
+    # LOAD DATA LOCAL turns what the server cannot store as sent (a value out of a column's range, a bad date)
+    # into warnings and stores something else: the first few, for the staging check that a batch landed verbatim.
+    load_warnings: list[str] = field(default_factory=list)
     max_source_updated_at: datetime | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
 
@@ -359,7 +362,12 @@ class StagingWriter:
             self.result.rows_written += rows
             self.result.quarantined += bad
 
+    def _warned(self, warnings: list[str]) -> None:
+        with self._counts_lock:
+            self.result.load_warnings.extend(warnings[:MAX_LOAD_WARNINGS - len(self.result.load_warnings)])
+
 LOADERS = 2
+MAX_LOAD_WARNINGS = 5
 
 
 class _Loader:
@@ -452,6 +460,9 @@ class _Loader:
                 for start in range(0, len(rows), 1000):  # in slices: the whole batch as one string doubles the peak
                     fh.write("".join([line + "\n" for line in rows[start:start + 1000]]))
             cur.execute(self.writer.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
+            if cur.warning_count:
+                cur.execute(load_sql("staging/load_warnings.sql"), (MAX_LOAD_WARNINGS,))
+                self.writer._warned([f"{level} {code}: {message}" for level, code, message in cur.fetchall()])
         finally:
             os.unlink(path)
 

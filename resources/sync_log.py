@@ -49,6 +49,9 @@ class SyncRun:
     counts: SyncCounts = field(default_factory=SyncCounts)
     watermark_to: datetime | None = None
     abandoned: int = 0  # rows of the same stream found open (left by ended processes) and marked failed
+    # What the staging checks compare with the database, counted apart from the writer's own counters:
+    listed: int = 0  # records the listing's pages returned, counted as the pages arrived
+    load_warnings: list[str] = field(default_factory=list)  # what the server said while loading the batch
 
 
 class SyncLogs:

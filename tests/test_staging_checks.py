@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 from dagster import AssetKey, DagsterInstance, asset, materialize
 
-from pipelines.assets.factory import StreamSpec, VendorSpec, build_stream_asset, time_partitions
+from pipelines.assets.factory import StreamSpec, VendorSpec, build_stream_asset, stage_listing, time_partitions
+from pipelines.checks import evaluate_staging_checks
 from resources.config import CompanyConnections
 from resources.http import HttpStats
+from resources.locks import ensure_company
 from resources.mysql import Database, MySQLResource
 from resources.staging import StagingTable
 from resources.staging_types import Column
+from resources.sync_log import SyncLogs
 
 TABLE = StagingTable(
     "staging_checkdemo_entries", "checkdemo", "entries", Column("id", "int", "id", required=True),
@@ -72,7 +75,10 @@ def test_clean_batch_passes_every_check_and_merge_runs(checks_db: Database) -> N
     result, evaluations, merged = run(checks_db, [{"id": i, "spent_date": "2026-11-02", "hours": 1} for i in range(50)])
     assert result.success
     assert {name: e.passed for name, e in evaluations.items()} == {
-        "keys_unique_in_batch": True, "required_fields_present": True, "quarantine_rate_ok": True}
+        "records_accounted_for": True, "batch_loaded_verbatim": True, "required_fields_present": True,
+        "quarantine_rate_ok": True}
+    accounted = evaluations["records_accounted_for"].metadata
+    assert accounted["listed"].value == accounted["written"].value == 50
     assert merged == [1]
 
 
@@ -86,3 +92,55 @@ def test_high_quarantine_rate_fails_blocking_check_and_stops_the_merge(checks_db
     assert "5 of 15 records quarantined" in (check.description or "")
     assert merged == []
     assert checks_db.query("SELECT COUNT(*) AS n FROM staging_quarantine")[0]["n"] == 5
+
+
+@pytest.fixture
+def lenient_server(checks_db: Database) -> Iterator[None]:
+    """The server as MySQL 8 treats LOAD DATA LOCAL (like IGNORE: a value it cannot store becomes a warning
+    and the nearest value is stored) or as a server without strict mode does; MariaDB in strict mode refuses
+    the whole batch instead. Global for the test's duration (pooled connections take it when reset)."""
+    before = checks_db.query("SELECT @@global.sql_mode AS m")[0]["m"]
+    checks_db.execute("SET GLOBAL sql_mode = ''")
+    checks_db.close_idle_connections()
+    try:
+        yield
+    finally:
+        checks_db.execute("SET GLOBAL sql_mode = %s", (before,))
+        checks_db.close_idle_connections()
+
+
+@pytest.mark.usefixtures("lenient_server")
+def test_a_value_the_server_would_change_fails_the_batch_and_stops_the_merge(checks_db: Database) -> None:
+    """A value out of a column's range stored as the nearest one, with only a warning: the check turns that into
+    a failed run before the merge reads it."""
+    records = [{"id": 1, "spent_date": "2026-11-02", "hours": 1}, {"id": 2, "spent_date": "2026-11-02",
+                                                                      "hours": 123456789}]
+    result, evaluations, merged = run(checks_db, records)
+    assert not result.success and merged == []
+    check = evaluations["batch_loaded_verbatim"]
+    assert not check.passed
+    assert "Out of range" in (check.description or "") and "hours" in (check.description or "")
+    assert evaluations["records_accounted_for"].passed
+
+
+def test_records_not_accounted_for_fail_the_check(checks_db: Database) -> None:
+    """The check compares the pages' own count and staging_quarantine with the writer's counters."""
+    company_id = ensure_company(checks_db, COMPANY.key, COMPANY.name)
+    run_row = SyncLogs(checks_db).start(company_id=company_id, system_name="checkdemo", stream="entries",
+                                        sync_type="full")
+    pages = [[{"id": 1, "spent_date": "2026-11-02", "hours": 1}, {"id": 2, "spent_date": "0002-01-01"}]]
+    stage_listing(checks_db, TABLE, company_id, run_row, pages, None, sweep=False)
+    key = AssetKey(["checkco", "checkdemo", "entries"])
+
+    def accounted() -> bool:
+        [check] = [c for c in evaluate_staging_checks(checks_db, TABLE, key, run_row)
+                   if c.check_name == "records_accounted_for"]
+        return check.passed
+
+    assert (run_row.listed, run_row.counts.records_processed, run_row.counts.quarantined) == (2, 2, 1)
+    assert accounted()
+    run_row.listed += 1  # a record a page returned that the writer never counted
+    assert not accounted()
+    run_row.listed -= 1
+    checks_db.execute("DELETE FROM staging_quarantine WHERE sync_log_id = %s", (run_row.id,))  # a lost quarantine row
+    assert not accounted()

@@ -188,6 +188,7 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
                 run.counts.deleted += mark_deleted(db, table, company_id, run.id, page.ids)
                 continue
             writer.add(page)
+            run.listed += len(page)
             count += 1
             if count % COLLECT_EVERY_PAGES == 0:
                 gc.collect(1)
@@ -197,6 +198,7 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
     run.counts.records_processed = result.rows_written + result.quarantined + result.unchanged
     run.counts.quarantined = result.quarantined
     run.counts.unchanged = result.unchanged
+    run.load_warnings = list(result.load_warnings)
     if known is not None and sweep:
         run.counts.deleted += sweep_unseen(db, table, company_id, run.id, known)
     return result
