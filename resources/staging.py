@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import pymysql
 
+from resources.faults import fault_point
 from resources.gc_pause import paused_gc
 from resources.mysql import (
     LOCK_CONFLICT_ATTEMPTS,
@@ -459,6 +460,7 @@ class _Loader:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 for start in range(0, len(rows), 1000):  # in slices: the whole batch as one string doubles the peak
                     fh.write("".join([line + "\n" for line in rows[start:start + 1000]]))
+            fault_point("load_data")  # test-only: a kill here (or with a delay, while the batch is sent)
             cur.execute(self.writer.table.render(load_sql("staging/load_staging_rows.sql")), (path,))
             if cur.warning_count:
                 cur.execute(load_sql("staging/load_warnings.sql"), (MAX_LOAD_WARNINGS,))

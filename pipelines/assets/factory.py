@@ -33,6 +33,7 @@ from dagster import (
 
 from pipelines.checks import evaluate_staging_checks, staging_check_specs
 from resources.config import CompanyConnections
+from resources.faults import fault_page, fault_point
 from resources.gc_pause import paused_gc
 from resources.http import HttpStats, NonRetryableError
 from resources.locks import ensure_company, lock_name, named_lock
@@ -187,8 +188,9 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
                 writer.flush()
                 run.counts.deleted += mark_deleted(db, table, company_id, run.id, page.ids)
                 continue
-            writer.add(page)
+            writer.add(fault_page("mid_page", page))  # test-only fault points: a no-op unless armed
             run.listed += len(page)
+            fault_point("between_pages")
             count += 1
             if count % COLLECT_EVERY_PAGES == 0:
                 gc.collect(1)
@@ -199,6 +201,7 @@ def stage_listing(db: Database, table: StagingTable, company_id: int, run: SyncR
     run.counts.quarantined = result.quarantined
     run.counts.unchanged = result.unchanged
     run.load_warnings = list(result.load_warnings)
+    fault_point("before_sweep")
     if known is not None and sweep:
         run.counts.deleted += sweep_unseen(db, table, company_id, run.id, known)
     return result
