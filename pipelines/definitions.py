@@ -10,6 +10,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 
 from pipelines.assets.factory import VendorSpec, build_vendor_assets, time_partitions
 from pipelines.assets.reconcile import build_reconcile_assets, reconcile_asset_key
+from pipelines.executors import executor_from_env
 from pipelines.jobs import build_schedules, source_jobs
 from pipelines.maintenance import housekeeping_job, housekeeping_schedule
 from pipelines.normalized_checks import build_normalized_checks
@@ -47,6 +48,7 @@ def build_definitions(extra_jobs: list[UnresolvedAssetJobDefinition] | None = No
         schedules=[*build_schedules(assets, partitions, jobs, reconcile_assets), housekeeping_schedule],
         sensors=[sync_logs_failure_sensor],
         resources={"mysql": mysql_resource_from_env()},
+        executor=executor_from_env(),  # TIMESYNC_EXECUTOR=celery: steps on Celery workers (deploy/celery.yaml)
     )
 
 
