@@ -1,14 +1,20 @@
 """The merges from staging into the normalized tables, in dependency order, and how each is counted.
 
-Every merge is set-based SQL in `staging_sql/merge/` (`INSERT … SELECT … ON DUPLICATE KEY UPDATE`, or for
-the large time-entry merges an `UPDATE … JOIN` of changed rows then an `INSERT … SELECT` of new ones): only
-new rows and rows whose hash changed (and whose source version is not older) are written, and each
-written row gets the run's one timestamp as updated_at, which is how the run counts what it did.
+Every merge is set-based SQL in `staging_sql/merge/`. The fact merges update the stored rows whose hash
+differs (never with an older staged version) and then insert the new ones, no upsert (MySQL 8 deprecates
+VALUES() in ON DUPLICATE KEY UPDATE, and MariaDB lacks its row alias); the dimension merges (small) are
+upserts over materialized derived tables. Only new rows and rows whose hash changed are written, and each
+written row gets the run's one timestamp as updated_at, which is how the run counts what it did (and what
+the history records).
 
-The dimension merges always read every staged row (they are small). The fact merges declare the staging
-table that drives them and everything else they read; `pipelines.reconcile.watermarks` decides from that
-whether a run may read only the driving rows staged since the merge's watermark (`%(full)s = 0`,
-`sync_log_id >= %(since)s` in its SQL) or must read them all.
+The dimension merges always read every staged row. The fact merges declare the staging table that drives
+them and everything else they read; `pipelines.reconcile.watermarks` decides from that whether a run may read
+only the driving rows staged since the merge's watermark (`%(full)s = 0`, `sync_log_id >= %(since)s` in its
+SQL) or must read them all. A declared input in `narrows` that changed keeps the merge incremental: its
+`scope_*.sql` (run before it) follows the change to the driving rows it can affect (the entries of a person
+whose link changed, the worklogs of an issue whose project changed, …) into a temporary scope table, which
+the merge's second UPDATE reads. Lookups and scopes are temporary tables built once per merge; `after`
+drops them once the merge has been counted.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ class MergePlan:
     full: bool
     since: int = 0  # incremental: the driving staging rows with sync_log_id >= since
     reason: str = ""  # why it runs full
+    narrowed: tuple[str, ...] = ()  # incremental: declared inputs that changed, followed by the merge's scope SQL
 
     @property
     def params(self) -> dict[str, int]:
@@ -52,6 +59,9 @@ class Merge:
     reads: tuple[str, ...] = ()  # normalized tables it reads: written earlier in this run, it runs full
     reads_staging: tuple[str, ...] = ()  # other staging tables it reads: staged since its watermark, full
     full_with: tuple[str, ...] = ()  # earlier merges (sql) whose rows it reads: their full run makes it full
+    # Of reads and reads_staging, those whose changes its own scope SQL follows to the rows they can affect: a
+    # change there keeps it incremental (narrowed) instead of making it full.
+    narrows: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -70,26 +80,38 @@ DIMENSION_MERGES: tuple[Merge, ...] = (
 )
 FACT_MERGES: tuple[Merge, ...] = (
     Merge("jira_issues", "merge_jira_issues.sql", "count_jira_issues.sql",
-          driver="staging_jira_issues", reads=("source_links",)),
+          before=("scope_jira_issues.sql",), after=("drop_jira_issues_scope.sql",),
+          driver="staging_jira_issues", reads=("source_links",), narrows=("source_links",)),
     Merge("time_entries", "merge_time_entries_harvest.sql", "count_harvest_time_entries.sql",
-          before=("lookup_harvest_people.sql", "lookup_harvest_projects.sql"), after=("drop_harvest_lookups.sql",),
+          before=("lookup_harvest_people.sql", "lookup_harvest_projects.sql", "scope_time_entries_harvest.sql"),
+          after=("drop_harvest_lookups.sql",),
           driver="staging_harvest_time_entries", reads=("source_links", "projects", "service_lines"),
-          reads_staging=("staging_harvest_tasks",)),
+          reads_staging=("staging_harvest_tasks",),
+          narrows=("source_links", "projects", "service_lines", "staging_harvest_tasks")),
     # Pairs worklogs with the Harvest entries (normalized and staged) that merge_time_entries_harvest.sql wrote.
-    Merge("time_entries", "merge_time_entries_jira.sql", "count_jira_worklogs.sql", nested_derived=True,
-          driver="staging_jira_worklogs", reads=("source_links", "projects"),
+    Merge("time_entries", "merge_time_entries_jira.sql", "count_jira_worklogs.sql",
+          before=("lookup_jira_people.sql", "lookup_jira_issues.sql", "scope_time_entries_jira.sql",
+                  "pair_jira_worklogs.sql"), after=("drop_jira_lookups.sql",),
+          driver="staging_jira_worklogs", reads=("source_links", "projects", "time_entries"),
           reads_staging=("staging_jira_issues", "staging_harvest_time_entries"),
-          full_with=("merge_time_entries_harvest.sql",)),
+          narrows=("source_links", "projects", "time_entries", "staging_jira_issues", "staging_harvest_time_entries")),
     Merge("time_entries", "merge_time_entries_qbo.sql", "count_qbo_time_activities.sql",
-          before=("lookup_qbo_people.sql", "lookup_qbo_customers.sql"), after=("drop_qbo_lookups.sql",),
-          driver="staging_qbo_time_activities", reads=("source_links", "projects", "service_lines")),
+          before=("lookup_qbo_people.sql", "lookup_qbo_customers.sql", "scope_time_entries_qbo.sql"),
+          after=("drop_qbo_lookups.sql",),
+          driver="staging_qbo_time_activities", reads=("source_links", "projects", "service_lines"),
+          narrows=("source_links", "projects", "service_lines")),
     Merge("project_assignments", "merge_project_assignments.sql", "count_forecast_assignments.sql",
-          nested_derived=True, driver="staging_forecast_assignments", reads=("source_links", "projects")),
+          before=("scope_project_assignments.sql",), after=("drop_project_assignments_scope.sql",),
+          driver="staging_forecast_assignments", reads=("source_links", "projects"),
+          narrows=("source_links", "projects")),
     Merge("invoices", "merge_invoices_qbo.sql", "count_qbo_invoices.sql",
-          driver="staging_qbo_invoices", reads=("source_links",)),
+          before=("scope_invoices_qbo.sql",), after=("drop_invoices_qbo_scope.sql",),
+          driver="staging_qbo_invoices", reads=("source_links",), narrows=("source_links",)),
     Merge("invoices", "merge_invoices_harvest.sql", "count_harvest_invoices.sql",
-          driver="staging_harvest_invoices", reads=("source_links",)),
-    # Lines join their invoice's row, which exists once the invoice merge has read the same staged invoice.
+          before=("scope_invoices_harvest.sql",), after=("drop_invoices_harvest_scope.sql",),
+          driver="staging_harvest_invoices", reads=("source_links",), narrows=("source_links",)),
+    # Lines join their invoice's row, which exists once the invoice merge has read the same staged invoice. A
+    # changed service line (a QBO class, rare) still re-merges every line: a line's class sits in its JSON.
     Merge("invoice_lines", "merge_invoice_lines_qbo.sql", "count_qbo_invoice_lines.sql",
           after=("retire_invoice_lines_qbo.sql",), driver="staging_qbo_invoices", reads=("service_lines",),
           full_with=("merge_invoices_qbo.sql",)),
@@ -98,7 +120,8 @@ FACT_MERGES: tuple[Merge, ...] = (
           full_with=("merge_invoices_harvest.sql",)),
     # A payment can be staged before the invoice it pays: a new invoice row re-points unchanged payments.
     Merge("payments", "merge_payments_qbo.sql", "count_qbo_payments.sql",
-          driver="staging_qbo_payments", reads=("source_links", "invoices")),
+          before=("scope_payments_qbo.sql",), after=("drop_payments_qbo_scope.sql",),
+          driver="staging_qbo_payments", reads=("source_links", "invoices"), narrows=("source_links", "invoices")),
 )
 MERGES: tuple[Merge, ...] = DIMENSION_MERGES + FACT_MERGES
 RETIRABLE = ("clients", "projects", "team_members")
@@ -110,11 +133,15 @@ def run_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: d
     params = {"company_id": company_id, "now": now, **plan.params}
     cur.execute(load_sql("merge/derived_merge.sql"),
                 {"switch": "derived_merge=off" if merge.nested_derived else "derived_merge=on"})
-    for sql in (*merge.before, merge.sql, *merge.after):
+    for sql in (*merge.before, merge.sql):
         for statement in sql_statements(f"merge/{sql}"):
             cur.execute(statement, params)
-    cur.execute(load_sql(f"merge/{merge.source_count_sql}"), params)
-    return int(cur.fetchone()[0])
+    cur.execute(load_sql(f"merge/{merge.source_count_sql}"), params)  # before `after`, which drops the scope
+    considered = int(cur.fetchone()[0])
+    for sql in merge.after:
+        for statement in sql_statements(f"merge/{sql}"):
+            cur.execute(statement, params)
+    return considered
 
 
 def changes_now(cur: pymysql.cursors.Cursor, table: str, company_id: int, now: datetime,

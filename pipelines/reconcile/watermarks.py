@@ -4,7 +4,8 @@ A staging run stamps every row it writes or marks deleted with its `sync_logs` i
 start of runs. `merge_watermarks` holds, per company and fact merge, the first id the next reconcile has to
 read: the oldest staging run still running when the last reconcile began, else the id after the company's
 newest. A merge reads only its driving staging rows from there on, unless something else it reads may have
-changed (see `Merge` for the declarations), in which case it reads every staged row.
+changed (see `Merge` for the declarations): a change its own scope SQL follows (`Merge.narrows`) adds the rows
+it can affect and is listed in the plan's `narrowed`; any other makes it read every staged row.
 """
 
 from __future__ import annotations
@@ -73,13 +74,18 @@ def plan_merge(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, now: 
     for other in merge.full_with:
         if other in ran_full:
             return MergePlan(full=True, reason=f"{other} ran full")
+    narrowed: list[str] = []
     for table in merge.reads:
         if _exists(cur, "merge/changed_now.sql", table, company_id=company_id, now=now):
-            return MergePlan(full=True, reason=f"{table} changed in this run")
+            if table not in merge.narrows:
+                return MergePlan(full=True, reason=f"{table} changed in this run")
+            narrowed.append(table)
     for table in merge.reads_staging:
         if _exists(cur, "merge/staged_since.sql", table, company_id=company_id, since=since):
-            return MergePlan(full=True, reason=f"{table} has rows staged since sync_log {since}")
-    return MergePlan(full=False, since=since)
+            if table not in merge.narrows:
+                return MergePlan(full=True, reason=f"{table} has rows staged since sync_log {since}")
+            narrowed.append(table)
+    return MergePlan(full=False, since=since, narrowed=tuple(narrowed))
 
 
 def store_watermark(cur: pymysql.cursors.Cursor, merge: Merge, company_id: int, next_id: int, plan: MergePlan,

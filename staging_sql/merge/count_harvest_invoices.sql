@@ -1,2 +1,3 @@
-SELECT COUNT(*) FROM staging_harvest_invoices
-WHERE company_id = %(company_id)s AND (%(full)s = 1 OR sync_log_id >= %(since)s)
+SELECT (SELECT COUNT(*) FROM staging_harvest_invoices
+        WHERE company_id = %(company_id)s AND (%(full)s = 1 OR sync_log_id >= %(since)s))
+     + (SELECT COUNT(*) FROM merge_harvest_invoices_scope)

@@ -29,7 +29,7 @@ FROM (
 LEFT JOIN roles t ON t.company_id = r.company_id AND t.name = r.name
 WHERE t.id IS NULL OR t.row_hash <> r.row_hash
 ON DUPLICATE KEY UPDATE
-  roles.updated_at = IF(roles.row_hash <=> VALUES(row_hash), roles.updated_at, %(now)s),
-  roles.source_updated_at = VALUES(source_updated_at),
-  roles.deleted_at = VALUES(deleted_at),
-  roles.row_hash = VALUES(row_hash)
+  roles.updated_at = IF(roles.row_hash <=> r.row_hash, roles.updated_at, %(now)s),
+  roles.source_updated_at = r.source_updated_at,
+  roles.deleted_at = r.deleted_at,
+  roles.row_hash = r.row_hash

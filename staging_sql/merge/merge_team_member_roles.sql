@@ -34,8 +34,8 @@ LEFT JOIN team_member_roles t ON t.company_id = m.company_id AND t.team_member_i
      AND t.role_id = m.role_id
 WHERE t.company_id IS NULL OR t.row_hash <> m.row_hash
 ON DUPLICATE KEY UPDATE
-  team_member_roles.updated_at = IF(team_member_roles.row_hash <=> VALUES(row_hash), team_member_roles.updated_at,
+  team_member_roles.updated_at = IF(team_member_roles.row_hash <=> m.row_hash, team_member_roles.updated_at,
                                     %(now)s),
-  team_member_roles.source_updated_at = VALUES(source_updated_at),
-  team_member_roles.deleted_at = VALUES(deleted_at),
-  team_member_roles.row_hash = VALUES(row_hash)
+  team_member_roles.source_updated_at = m.source_updated_at,
+  team_member_roles.deleted_at = m.deleted_at,
+  team_member_roles.row_hash = m.row_hash

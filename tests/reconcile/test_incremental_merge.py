@@ -144,11 +144,11 @@ def test_an_incremental_reconcile_reads_only_the_re_staged_entries_and_updates_e
     plans = outcome.plans
     assert plans["merge_time_entries_harvest"] == plans["merge_time_entries_qbo"] == MergePlan(full=False,
                                                                                                 since=since)
-    # Worklogs pair with Harvest entries, so re-staged entries make the worklog merge read all of its rows.
-    assert plans["merge_time_entries_jira"].full
-    assert "staging_harvest_time_entries" in plans["merge_time_entries_jira"].reason
-    worklogs = worklog_count(setup)
-    assert counts(logs["time_entries"]) == (3 + worklogs, 0, 3, 0, worklogs)
+    # Worklogs pair with Harvest entries: the worklog merge follows the re-staged entries to their issues, and
+    # entries without a Jira reference have none, so it reads no worklog.
+    assert plans["merge_time_entries_jira"] == MergePlan(
+        full=False, since=since, narrowed=("time_entries", "staging_harvest_time_entries"))
+    assert counts(logs["time_entries"]) == (3, 0, 3, 0, 0)
     after = time_entry_rows(setup)
     assert {i for i in after if after[i] != before[i]} == {e["id"] for e in picked}
     assert [float(after[e["id"]]["hours"]) for e in picked] == [5.5, 6.5, 7.5]
@@ -221,10 +221,10 @@ def test_deletes_by_window_sweep_and_by_cdc_tombstone_are_applied_incrementally(
     logs, outcome = reconcile(setup)
     for name in ("merge_time_entries_harvest", "merge_invoices_qbo", "merge_invoice_lines_qbo"):
         assert not outcome.plans[name].full, name
-    # A new or deleted invoice row can re-point payments that were not re-staged.
-    assert outcome.plans["merge_payments_qbo"].reason == "invoices changed in this run"
-    worklogs = worklog_count(setup)
-    assert counts(logs["time_entries"]) == (1 + worklogs, 0, 0, 1, worklogs)
+    # Only a new invoice row can re-point payments that were not re-staged; a deleted one re-points none.
+    assert outcome.plans["merge_payments_qbo"].narrowed == ("invoices",)
+    assert counts(logs["payments"])[0] == len(staged_since(setup, "staging_qbo_payments", since, key="qbo_id"))
+    assert counts(logs["time_entries"]) == (1, 0, 0, 1, 0)
     assert db.query("SELECT deleted_at FROM time_entries WHERE id = %s", (entry["id"],))[0]["deleted_at"]
     assert counts(logs["invoices"]) == (len(restaged), 0, 0, 1, len(restaged) - 1)
     assert db.query("SELECT deleted_at FROM invoices WHERE id = %s", (invoice["id"],))[0]["deleted_at"]
@@ -233,7 +233,7 @@ def test_deletes_by_window_sweep_and_by_cdc_tombstone_are_applied_incrementally(
                         f"AND invoice_id = {int(invoice['id'])}") == 0
 
 
-def test_an_identity_override_makes_the_next_reconcile_full_and_updates_every_affected_worklog(
+def test_an_identity_override_re_merges_the_facts_of_the_people_it_moves_and_updates_every_affected_worklog(
         setup: dict[str, Any]) -> None:
     db, company_id = setup["db"], setup["company_id"]
     hidden = [p for p in setup["stack"].truth()["people"] if p["jira_email_hidden"] and p["harvest_user_id"]]
@@ -243,10 +243,10 @@ def test_an_identity_override_makes_the_next_reconcile_full_and_updates_every_af
                      ("harvest", "user", str(p["harvest_user_id"])), note="hidden email in Jira")
 
     logs, outcome = reconcile(setup)
-    for merge in FACT_MERGES:
-        assert outcome.plans[merge.name].full, merge.name
-    assert outcome.plans["merge_time_entries_harvest"].reason == "source_links changed in this run"
-    assert outcome.plans["merge_invoice_lines_harvest"].reason == "merge_invoices_harvest.sql ran full"
+    for merge in FACT_MERGES:  # the links changed; no merge needs to read everything for that
+        assert not outcome.plans[merge.name].full, merge.name
+    assert outcome.plans["merge_time_entries_harvest"].narrowed == ("source_links",)
+    assert "source_links" in outcome.plans["merge_time_entries_jira"].narrowed
     harvest_users = {r["source_id"]: r["entity_id"] for r in db.query(
         "SELECT source_id, entity_id FROM source_links WHERE company_id = %s AND entity_type = 'person' "
         "AND `system` = 'harvest' AND source_type = 'user'", (company_id,))}
@@ -257,10 +257,19 @@ def test_an_identity_override_makes_the_next_reconcile_full_and_updates_every_af
                       (company_id, list(member_of)))
     assert theirs and all(r["team_member_id"] == member_of[r["author_account_id"]] for r in theirs)
     assert logs["time_entries"]["updated_count"] >= len(theirs)
+    # The worklog merge read the worklogs of the issues their worklogs are on, no others.
+    issues = {r["issue_id"] for r in db.query(
+        "SELECT DISTINCT issue_id FROM staging_jira_worklogs WHERE company_id = %s AND author_account_id IN %s",
+        (company_id, list(member_of)))}
+    assert logs["time_entries"]["records_processed"] >= count(
+        setup, "SELECT COUNT(*) AS n FROM staging_jira_worklogs WHERE company_id = %s "
+               f"AND issue_id IN ({', '.join(repr(i) for i in issues)})")
+    assert logs["time_entries"]["records_processed"] < count(
+        setup, "SELECT COUNT(*) AS n FROM time_entries WHERE company_id = %s")
     assert_a_full_reconcile_changes_nothing(setup)
 
 
-def test_a_project_moved_to_another_client_makes_the_next_reconcile_full_and_its_entries_follow(
+def test_a_project_moved_to_another_client_re_merges_its_facts_and_its_entries_follow(
         setup: dict[str, Any]) -> None:
     db, company_id, world = setup["db"], setup["company_id"], setup["stack"].world()
     # Moved in Harvest and in QuickBooks alike, from a client with other jobs: no source link changes.
@@ -283,9 +292,9 @@ def test_a_project_moved_to_another_client_makes_the_next_reconcile_full_and_its
     logs, outcome = reconcile(setup)
     assert links_of(setup) == links
     assert counts(logs["projects"])[2] == 1
-    for name in ("merge_time_entries_harvest", "merge_time_entries_qbo", "merge_project_assignments"):
-        assert outcome.plans[name].reason == "projects changed in this run", name
-    assert outcome.plans["merge_time_entries_jira"].full
+    for name in ("merge_time_entries_harvest", "merge_time_entries_qbo", "merge_project_assignments",
+                 "merge_time_entries_jira"):
+        assert not outcome.plans[name].full and "projects" in outcome.plans[name].narrowed, name
     assert not outcome.plans["merge_jira_issues"].full and not outcome.plans["merge_invoices_qbo"].full
     entries = db.query("SELECT client_id, updated_at FROM time_entries WHERE company_id = %s AND project_id = %s",
                        (company_id, project["id"]))

@@ -1,0 +1,9 @@
+DROP TEMPORARY TABLE IF EXISTS merge_jira_people;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_issue_projects;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_scope;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_changed_people;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_changed_projects;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_candidates;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_entry_keys;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_worklog_keys;
+DROP TEMPORARY TABLE IF EXISTS merge_jira_pairs;
